@@ -1,0 +1,31 @@
+"""mmcv: the project's foundation (config, registry, IO, runner, distributed helpers, compiled ops).
+
+Names are imported lazily so that ``import mmcv`` stays cheap and a tool pays only for what it uses.
+"""
+import importlib
+
+__version__ = '0.1.0'
+
+_EXPORTS = {
+    'Config': 'config', 'ConfigDict': 'config', 'DictAction': 'config',
+    'Registry': 'registry', 'build_from_cfg': 'registry',
+    'mkdir_or_exist': 'fileio', 'atomic_write': 'fileio', 'scandir': 'fileio', 'load': 'fileio',
+    'dump': 'fileio', 'check_file_exist': 'fileio',
+    'imread': 'image', 'imwrite': 'image', 'imfrombytes': 'image', 'imresize': 'image',
+    'imrescale': 'image', 'imflip': 'image', 'imnormalize': 'image', 'impad': 'image',
+    'impad_to_multiple': 'image', 'bgr2hsv': 'image', 'hsv2bgr': 'image', 'imcrop': 'image',
+    'rescale_size': 'image',
+    'get_logger': 'logging', 'print_log': 'logging',
+    'get_dist_info': 'dist', 'init_dist': 'dist', 'master_only': 'dist',
+}
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mmcv' has no attribute {name!r}")
+    return getattr(importlib.import_module(f'mmcv.{module}'), name)
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_EXPORTS))
