@@ -16,7 +16,9 @@ _EXPORTS = {
     'impad_to_multiple': 'image', 'bgr2hsv': 'image', 'hsv2bgr': 'image', 'imcrop': 'image',
     'rescale_size': 'image',
     'get_logger': 'logging', 'print_log': 'logging',
-    'get_dist_info': 'dist', 'init_dist': 'dist', 'master_only': 'dist',
+    'get_dist_info': 'dist', 'init_dist': 'dist', 'master_only': 'dist', 'is_distributed': 'dist',
+    'barrier': 'dist', 'collect_results_cpu': 'dist', 'collect_results_gpu': 'dist',
+    'sync_random_seed': 'dist', 'all_reduce_mean': 'dist',
 }
 
 

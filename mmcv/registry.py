@@ -65,10 +65,13 @@ class Registry:
         """Register ``module`` now, or return a decorator that registers the class it wraps."""
         if not isinstance(force, bool):
             raise TypeError(f'force must be a bool, got {type(force).__name__}')
+        if inspect.isclass(name) or inspect.isfunction(name):
+            raise TypeError(f'register_module of {self._name} got {name.__name__} as the name; '
+                            'decorate with @REGISTRY.register_module() (with parentheses)')
         if name is not None and not isinstance(name, str):
-            name = list(name)
-            if not all(isinstance(n, str) for n in name):
+            if not (isinstance(name, (list, tuple)) and all(isinstance(n, str) for n in name)):
                 raise TypeError(f'name must be a str or a list of str, got {name!r}')
+            name = list(name)
         if module is not None:
             self._register(module, name, force)
             return module

@@ -1,0 +1,134 @@
+"""File helpers: folders, atomic writes, directory scans and .json/.pkl (de)serialisation."""
+import json
+import os
+import os.path as osp
+import pickle
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Optional, Tuple, Union
+
+import numpy as np
+
+PathLike = Union[str, Path]
+
+_SUFFIXES = ('.json', '.pkl', '.pickle')
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Read once at import: os.umask can only be read by setting it, which is not thread-safe later on.
+_FILE_MODE = 0o666 & ~_current_umask()
+
+
+def mkdir_or_exist(path: PathLike) -> None:
+    """Create ``path`` and its parents; do nothing if it already exists ('' means the current folder)."""
+    if str(path) == '':
+        return
+    os.makedirs(osp.expanduser(str(path)), exist_ok=True)
+
+
+def check_file_exist(path: PathLike, msg: str = 'file "{}" does not exist') -> None:
+    """Raise FileNotFoundError (message ``msg`` formatted with the path) if ``path`` is not a file."""
+    if not osp.isfile(str(path)):
+        raise FileNotFoundError(msg.format(path))
+
+
+@contextmanager
+def atomic_write(path: PathLike, mode: str = 'w', encoding: Optional[str] = 'utf-8') -> Iterator[Any]:
+    """Open a temporary file next to ``path``; on success it replaces ``path`` in one step.
+
+    Readers never see a half-written file, and an error (or Ctrl-C) leaves the old file untouched
+    and no temporary file behind. ``mode`` is 'w' (text) or 'wb' (binary).
+    """
+    if mode not in ('w', 'wt', 'wb'):
+        raise ValueError(f"atomic_write supports mode 'w', 'wt' or 'wb', got {mode!r} for {path}")
+    path = str(path)
+    folder = osp.dirname(osp.abspath(path))
+    if not osp.isdir(folder):
+        raise FileNotFoundError(f'cannot write {path}: the folder {folder} does not exist')
+    fd, tmp_path = tempfile.mkstemp(dir=folder, prefix=f'.{osp.basename(path)}.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, mode, encoding=None if 'b' in mode else encoding) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp_path, _FILE_MODE)
+        os.replace(tmp_path, path)
+    except BaseException:
+        if osp.exists(tmp_path):
+            os.remove(tmp_path)
+        raise
+
+
+def scandir(dir_path: PathLike, suffix: Union[str, Tuple[str, ...], None] = None,
+            recursive: bool = False) -> Iterator[str]:
+    """Yield paths (relative to ``dir_path``, sorted) of the files whose name ends with ``suffix``.
+
+    Hidden entries (names starting with '.') are skipped, folders included.
+    """
+    if suffix is not None and not isinstance(suffix, (str, tuple)):
+        raise TypeError(f'suffix must be a str or a tuple of str, got {type(suffix).__name__}: {suffix!r}')
+    root = str(dir_path)
+    if not osp.isdir(root):
+        raise FileNotFoundError(f'cannot scan {root}: not a folder')
+
+    def walk(folder: str) -> Iterator[str]:
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            if entry.name.startswith('.'):
+                continue
+            if entry.is_file():
+                if suffix is None or entry.name.endswith(suffix):
+                    yield osp.relpath(entry.path, root)
+            elif recursive and entry.is_dir():
+                yield from walk(entry.path)
+
+    return walk(root)
+
+
+def _json_default(obj: Any) -> Any:
+    """Make numpy values and sets JSON-serialisable (metrics are often numpy scalars)."""
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    raise TypeError(f'{type(obj).__name__} is not JSON serialisable: {obj!r}')
+
+
+def _suffix_of(file: PathLike) -> str:
+    suffix = osp.splitext(str(file))[1].lower()
+    if suffix not in _SUFFIXES:
+        raise ValueError(f'unsupported file type {suffix!r} for {file}; expected one of {", ".join(_SUFFIXES)}')
+    return suffix
+
+
+def dump(obj: Any, file: PathLike, **kwargs: Any) -> None:
+    """Write ``obj`` to ``file`` (.json or .pkl/.pickle, chosen by the suffix) atomically.
+
+    Extra keyword arguments go to ``json.dump`` or ``pickle.dump``.
+    """
+    if _suffix_of(file) == '.json':
+        kwargs.setdefault('default', _json_default)
+        with atomic_write(file, 'w') as f:
+            json.dump(obj, f, **kwargs)
+    else:
+        kwargs.setdefault('protocol', pickle.HIGHEST_PROTOCOL)
+        with atomic_write(file, 'wb') as f:
+            pickle.dump(obj, f, **kwargs)
+
+
+def load(file: PathLike) -> Any:
+    """Read an object from ``file`` (.json or .pkl/.pickle, chosen by the suffix)."""
+    suffix = _suffix_of(file)
+    check_file_exist(file)
+    if suffix == '.json':
+        with open(file, encoding='utf-8') as f:
+            return json.load(f)
+    with open(file, 'rb') as f:
+        return pickle.load(f)
