@@ -14,7 +14,7 @@ _EXPORTS = {
     'imread': 'image', 'imwrite': 'image', 'imfrombytes': 'image', 'imresize': 'image',
     'imrescale': 'image', 'imflip': 'image', 'imnormalize': 'image', 'impad': 'image',
     'impad_to_multiple': 'image', 'bgr2hsv': 'image', 'hsv2bgr': 'image', 'imcrop': 'image',
-    'rescale_size': 'image',
+    'rescale_size': 'image', 'imencode': 'image', 'imnormalize_': 'image', 'bgr2rgb': 'image',
     'get_logger': 'logging', 'print_log': 'logging',
     'get_dist_info': 'dist', 'init_dist': 'dist', 'master_only': 'dist', 'is_distributed': 'dist',
     'barrier': 'dist', 'collect_results_cpu': 'dist', 'collect_results_gpu': 'dist',

@@ -1,0 +1,12 @@
+"""Data transforms, registered in ``PIPELINES`` and chained by ``Compose``."""
+from .compose import Compose
+from .formatting import Collect, DefaultFormatBundle, ImageToTensor, to_tensor
+from .loading import LoadAnnotations, LoadImageFromFile, LoadImageFromWebcam
+from .test_time_aug import MultiScaleFlipAug
+from .transforms import Normalize, Pad, PhotoMetricDistortion, RandomCrop, RandomFlip, Resize
+
+__all__ = [
+    'Compose', 'Collect', 'DefaultFormatBundle', 'ImageToTensor', 'to_tensor', 'LoadAnnotations',
+    'LoadImageFromFile', 'LoadImageFromWebcam', 'MultiScaleFlipAug', 'Normalize', 'Pad',
+    'PhotoMetricDistortion', 'RandomCrop', 'RandomFlip', 'Resize'
+]
