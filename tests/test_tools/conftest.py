@@ -1,0 +1,92 @@
+"""Fixtures of the tool tests: a tiny DRIVE-format dataset and a small UNet++ config reading it."""
+import importlib.util
+import os.path as osp
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+IMAGE_SIZE = 64  # synthetic fundus images are IMAGE_SIZE x IMAGE_SIZE
+
+# The real DRIVE config with a narrow decoder, ResNet-18, 32x32 crops and whole-image inference.
+TINY_CONFIG = """
+_base_ = '{base}'
+img_norm_cfg = _base_.img_norm_cfg
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='RandomCrop', crop_size=(32, 32)),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='Normalize', **img_norm_cfg),
+    dict(type='DefaultFormatBundle'),
+    dict(type='Collect', keys=['img', 'gt_semantic_seg']),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='MultiScaleFlipAug', img_scale=({size}, {size}), flip=False, transforms=[
+        dict(type='Resize', keep_ratio=True),
+        dict(type='RandomFlip'),
+        dict(type='Normalize', **img_norm_cfg),
+        dict(type='ImageToTensor', keys=['img']),
+        dict(type='Collect', keys=['img']),
+    ]),
+]
+model = dict(
+    backbone=dict(depth=18),
+    decode_head=dict(channels=[8, 8, 8, 8, 8]),
+    test_cfg=dict(_delete_=True, mode='whole'))
+data = dict(
+    samples_per_gpu=2,
+    workers_per_gpu=0,
+    train=dict(times=10, dataset=dict(data_root='{data_root}', pipeline=train_pipeline)),
+    val=dict(data_root='{data_root}', pipeline=test_pipeline),
+    test=dict(data_root='{data_root}', pipeline=test_pipeline))
+"""
+
+
+@pytest.fixture(scope='session')
+def tiny_drive(tmp_path_factory) -> str:
+    """data_root of a converted synthetic DRIVE set: 2 training and 2 validation images."""
+    from mmseg.datasets.converters import convert_drive
+    from mmseg.utils.synthetic import make_synthetic_drive
+    tmp = tmp_path_factory.mktemp('drive')
+    train_zip, test_zip = make_synthetic_drive(str(tmp / 'zips'), num_train=2, num_test=2,
+                                               size=(IMAGE_SIZE, IMAGE_SIZE))
+    data_root = str(tmp / 'DRIVE')
+    convert_drive(train_zip, test_zip, data_root, progress=False)
+    return data_root
+
+
+@pytest.fixture(scope='session')
+def tiny_config(tiny_drive, tmp_path_factory) -> str:
+    """Path of a config file: the project's DRIVE UNet++ recipe shrunk to run in a second on CPU."""
+    path = tmp_path_factory.mktemp('configs') / 'tiny_unetpp_drive.py'
+    base = osp.join(ROOT, 'configs', 'unet++', 'unet++_r34_40k_drive.py')
+    path.write_text(TINY_CONFIG.format(base=base, data_root=tiny_drive, size=IMAGE_SIZE))
+    return str(path)
+
+
+@pytest.fixture(scope='session')
+def tiny_checkpoint(tiny_config, tmp_path_factory) -> str:
+    """A checkpoint of the tiny config's model (random weights, DRIVE's classes and palette in meta)."""
+    import torch
+
+    from mmcv.checkpoint import save_checkpoint
+    from mmcv.config import Config
+    from mmseg.datasets import DRIVEDataset
+    from mmseg.models import build_segmentor
+    torch.manual_seed(0)
+    model = build_segmentor(Config.fromfile(tiny_config).model)
+    path = str(tmp_path_factory.mktemp('ckpt') / 'tiny.pth')
+    save_checkpoint(model, path, meta=dict(CLASSES=DRIVEDataset.CLASSES, PALETTE=DRIVEDataset.PALETTE))
+    return path
+
+
+@pytest.fixture
+def load_tool():
+    """A function returning the module tools/<name>.py (tools/ is a folder of scripts, not a package)."""
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(f'tools_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    return load
