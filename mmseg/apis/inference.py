@@ -1,0 +1,55 @@
+"""Single-image inference: build a model from a config and checkpoint, predict, draw."""
+from typing import Optional, Union
+
+import numpy as np
+import torch
+
+from mmcv.checkpoint import load_checkpoint
+from mmcv.config import Config
+from mmseg.apis.visualize import color_mask, error_overlay
+from mmseg.datasets.pipelines import Compose
+from mmseg.models import build_segmentor
+
+
+def init_segmentor(config: Union[str, Config], checkpoint: Optional[str] = None, device: str = 'cpu'):
+    """Build the segmentor of ``config``, load ``checkpoint`` and move it to ``device`` in eval mode."""
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    cfg.model.pretrained = None
+    cfg.model.train_cfg = None
+    if cfg.model.get('backbone', {}).get('init_cfg') is not None:
+        cfg.model.backbone.init_cfg = None
+    model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
+    if checkpoint is not None:
+        ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
+        meta = ckpt.get('meta', {})
+        model.CLASSES = meta.get('CLASSES', getattr(model, 'CLASSES', None))
+        model.PALETTE = meta.get('PALETTE', getattr(model, 'PALETTE', None))
+    model.cfg = cfg
+    return model.to(device).eval()
+
+
+def _test_pipeline(cfg: Config, img) -> Compose:
+    steps = [dict(s) for s in cfg.data.test.pipeline]
+    if not isinstance(img, str):
+        steps[0] = dict(type='LoadImageFromWebcam')
+    return Compose(steps)
+
+
+def inference_segmentor(model, img: Union[str, np.ndarray], return_prob: bool = False):
+    """Predict one image (a path or a BGR array); returns a list with one label map (or dict with prob)."""
+    cfg = model.cfg
+    device = next(model.parameters()).device
+    pipeline = _test_pipeline(cfg, img)
+    data = pipeline(dict(img_info=dict(filename=img), img_prefix=None) if isinstance(img, str) else dict(img=img))
+    imgs = [t.unsqueeze(0).to(device) for t in data['img']]
+    metas = [[m] for m in data['img_metas']]
+    with torch.no_grad():
+        return model(return_loss=False, rescale=True, img=imgs, img_metas=metas, return_prob=return_prob)
+
+
+def draw_result(img_rgb: np.ndarray, pred: np.ndarray, gt: Optional[np.ndarray] = None,
+                palette=None, opacity: float = 0.5) -> np.ndarray:
+    """Overlay a prediction: TP/FP/FN colours when ``gt`` is given, else the class palette."""
+    if gt is not None or palette is None:
+        return error_overlay(img_rgb, pred, gt, opacity)
+    return color_mask(img_rgb, pred, palette, opacity)

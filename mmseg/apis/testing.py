@@ -1,0 +1,71 @@
+"""What tools/test.py does, as one function another tool can call."""
+from typing import Optional, Sequence, Tuple
+
+import torch
+
+from mmcv.checkpoint import load_checkpoint
+from mmcv.dist import get_dist_info
+from mmseg.apis.test import multi_gpu_test, single_gpu_test
+from mmseg.apis.train import wrap_model
+from mmseg.datasets import build_dataloader, build_dataset
+from mmseg.models import build_segmentor
+from mmseg.utils.logger import get_root_logger
+
+
+def enable_aug_test(cfg) -> None:
+    """Turn on the flip and several scales of mmseg's standard multi-scale test."""
+    cfg.data.test.pipeline[1].img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
+    cfg.data.test.pipeline[1].flip = True
+
+
+def build_test_model(cfg, checkpoint: str):
+    """The segmentor of ``cfg`` with ``checkpoint`` loaded, in eval mode."""
+    cfg.model.pretrained = None
+    cfg.model.train_cfg = None
+    backbone = cfg.model.get('backbone', {})
+    if backbone.get('init_cfg') is not None:
+        backbone.init_cfg = None
+    model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
+    ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
+    meta = ckpt.get('meta', {})
+    if 'CLASSES' in meta:
+        model.CLASSES = meta['CLASSES']
+    if 'PALETTE' in meta:
+        model.PALETTE = meta['PALETTE']
+    return model.eval()
+
+
+def run_test(cfg, checkpoint: str, distributed: bool = False, aug_test: bool = False,
+             eval_metrics: Optional[Sequence[str]] = None, eval_options: Optional[dict] = None,
+             keep_raw: bool = False, show_dir: Optional[str] = None, opacity: float = 0.5,
+             tmpdir: Optional[str] = None, gpu_collect: bool = False) -> Tuple[Optional[list], Optional[dict]]:
+    """Predict the test set of ``cfg`` with ``checkpoint``; returns (raw outputs or None, metrics or None).
+
+    With ``eval_metrics`` and no ``keep_raw`` only per-image confusion records are kept (flat memory).
+    """
+    if aug_test:
+        enable_aug_test(cfg)
+    cfg.data.test.test_mode = True
+    if cfg.get('cudnn_benchmark', False):
+        torch.backends.cudnn.benchmark = True
+    dataset = build_dataset(cfg.data.test)
+    loader_cfg = dict(samples_per_gpu=1, workers_per_gpu=cfg.data.get('workers_per_gpu', 2), dist=distributed,
+                      shuffle=False)
+    loader_cfg.update(cfg.data.get('test_dataloader', {}))
+    data_loader = build_dataloader(dataset, **loader_cfg)
+    model = wrap_model(build_test_model(cfg, checkpoint), cfg, distributed)
+    pre_eval = bool(eval_metrics) and not keep_raw
+    if distributed:
+        results = multi_gpu_test(model, data_loader, tmpdir=tmpdir, gpu_collect=gpu_collect, pre_eval=pre_eval,
+                                 show_dir=show_dir, opacity=opacity)
+    else:
+        results = single_gpu_test(model, data_loader, out_dir=show_dir, opacity=opacity, pre_eval=pre_eval)
+    rank, _ = get_dist_info()
+    if rank != 0:
+        return None, None
+    metrics = None
+    if eval_metrics:
+        logger = get_root_logger()
+        metrics = dataset.evaluate(results, metric=list(eval_metrics), logger=logger, **(eval_options or {}))
+        metrics = {k: float(v) if hasattr(v, '__float__') else v for k, v in metrics.items()}
+    return (results if keep_raw else None), metrics

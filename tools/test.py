@@ -1,0 +1,116 @@
+"""Test a checkpoint: python tools/test.py CONFIG CHECKPOINT --eval mDice (or bash test_dist.sh ...)."""
+import argparse
+import os
+import os.path as osp
+import sys
+import time
+import warnings
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import torch  # noqa: E402
+
+from mmcv.config import Config, DictAction  # noqa: E402
+from mmcv.dist import get_dist_info, init_dist  # noqa: E402
+from mmcv.fileio import dump, mkdir_or_exist  # noqa: E402
+from mmseg.apis.testing import run_test  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test (and eval) a segmentor checkpoint')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where to save the evaluation metrics as JSON '
+                        '(default: work_dirs/<config name>)')
+    parser.add_argument('--aug-test', action='store_true', help='use flip and multi-scale augmentation')
+    parser.add_argument('--out', help='output result file in pickle format')
+    parser.add_argument('--format-only', action='store_true',
+                        help='format the output results without performing evaluation')
+    parser.add_argument('--eval', type=str, nargs='+', help='evaluation metrics: "mIoU", "mDice", "mFscore"')
+    parser.add_argument('--show', action='store_true', help='(kept for mmseg compatibility) same as --show-dir '
+                        'work_dir/show')
+    parser.add_argument('--show-dir', help='directory where overlays (TP green, FP red, FN blue) are written')
+    parser.add_argument('--gpu-collect', action='store_true', help='whether to use gpu to collect results.')
+    parser.add_argument('--gpu-id', type=int, default=0, help='id of gpu to use (non-distributed testing)')
+    parser.add_argument('--tmpdir', help='tmp directory used for collecting results from multiple workers, '
+                        'available when gpu_collect is not specified')
+    parser.add_argument('--options', nargs='+', action=DictAction, help='deprecated: use --cfg-options')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override some settings in the used config, the key-value pair in xxx=yyy format '
+                        'will be merged into config file.')
+    parser.add_argument('--eval-options', nargs='+', action=DictAction,
+                        help='custom options for evaluation (e.g. beta=2 for mFscore)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help='job launcher')
+    parser.add_argument('--opacity', type=float, default=0.5,
+                        help='opacity of painted segmentation map. In (0, 1] range.')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument('--dist_backend', '--dist-backend', choices=['nccl', 'gloo', 'mpi'], default=None)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    if args.options and args.cfg_options:
+        raise ValueError('--options and --cfg-options cannot be both specified; --options is deprecated')
+    if args.options:
+        warnings.warn('--options is deprecated in favor of --cfg-options')
+        args.cfg_options = args.options
+    if not 0 < args.opacity <= 1:
+        parser.error(f'--opacity must be in (0, 1], got {args.opacity}')
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not (args.out or args.eval or args.format_only or args.show or args.show_dir):
+        sys.exit('Please specify at least one operation (save/eval/format/show the results) with the argument '
+                 '"--out", "--eval", "--format-only", "--show" or "--show-dir"')
+    if args.eval and args.format_only:
+        sys.exit('--eval and --format_only cannot be both specified')
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
+        sys.exit('The output file must be a pkl file.')
+    if not osp.isfile(args.checkpoint):
+        sys.exit(f'checkpoint not found: {args.checkpoint}')
+
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.gpu_ids = [args.gpu_id]
+    distributed = args.launcher != 'none'
+    if distributed:
+        backend = args.dist_backend or cfg.get('dist_params', {}).get('backend')
+        if backend == 'nccl' and not torch.cuda.is_available():
+            backend = 'gloo'
+        init_dist(args.launcher, backend=backend)
+    rank, _ = get_dist_info()
+
+    work_dir = args.work_dir or osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    show_dir = args.show_dir or (osp.join(work_dir, 'show') if args.show else None)
+    if rank == 0:
+        mkdir_or_exist(osp.abspath(work_dir))
+        if show_dir:
+            mkdir_or_exist(osp.abspath(show_dir))
+    if distributed:
+        torch.distributed.barrier()
+    timestamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
+
+    outputs, metrics = run_test(cfg, args.checkpoint, distributed=distributed, aug_test=args.aug_test,
+                                eval_metrics=args.eval, eval_options=args.eval_options or {},
+                                keep_raw=bool(args.out or args.format_only), show_dir=show_dir,
+                                opacity=args.opacity, tmpdir=args.tmpdir, gpu_collect=args.gpu_collect)
+    if rank != 0:
+        return
+    if args.out:
+        print(f'\nwriting results to {args.out}')
+        dump(outputs, args.out)
+    if metrics is not None:
+        json_file = osp.join(work_dir, f'eval_single_scale_{timestamp}.json')
+        if args.aug_test:
+            json_file = osp.join(work_dir, f'eval_multi_scale_{timestamp}.json')
+        dump(dict(config=args.config, checkpoint=args.checkpoint, metric=metrics), json_file)
+        print(f'metrics written to {json_file}')
+    if show_dir:
+        print(f'overlays written to {show_dir}')
+
+
+if __name__ == '__main__':
+    main()
