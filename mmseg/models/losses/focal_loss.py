@@ -1,0 +1,72 @@
+"""Focal loss (Lin et al., 2017) on the compiled ``mmcv.ops`` kernels (PyTorch fallback inside mmcv.ops)."""
+from typing import Optional, Sequence
+
+import torch
+from torch import nn
+
+from ..builder import LOSSES
+from .utils import check_reduction, class_weight_tensor, weight_reduce_loss
+
+
+@LOSSES.register_module()
+class FocalLoss(nn.Module):
+    """Focal loss of dense logits [N, C, ...] against labels [N, ...] (mmseg 0.x interface).
+
+    Args:
+        use_sigmoid: one-vs-all sigmoid focal loss (binary mode needs it); False: softmax focal loss.
+        gamma: focusing exponent.
+        alpha: balance of positives (sigmoid) / scale (softmax).
+        reduction: 'none' (per pixel), 'mean' (over non-ignored pixels, and classes for sigmoid) or 'sum'.
+        class_weight: one weight per class (weights the pixels of that class), or None.
+        loss_weight: factor applied to the loss.
+        loss_name: key of the loss in the loss dict.
+    """
+
+    # The 'mean' reduction averages per-image terms over the batch, so the loss of several outputs stacked
+    # along the batch is the mean of their losses (heads use it to evaluate deep supervision in one call).
+    mean_over_batch = True
+
+    def __init__(self, use_sigmoid: bool = True, gamma: float = 2.0, alpha: float = 0.5, reduction: str = 'mean',
+                 class_weight: Optional[Sequence[float]] = None, loss_weight: float = 1.0,
+                 loss_name: str = 'loss_focal'):
+        super().__init__()
+        self.use_sigmoid = use_sigmoid
+        self.gamma = gamma
+        self.alpha = alpha
+        self.reduction = check_reduction(reduction, 'FocalLoss')
+        self.register_buffer('class_weight', class_weight_tensor(class_weight, 'FocalLoss'), persistent=False)
+        self.loss_weight = loss_weight
+        self.loss_name = loss_name
+
+    def forward(self, pred: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[torch.Tensor] = None, reduction_override: Optional[str] = None,
+                ignore_index: int = 255) -> torch.Tensor:
+        """Loss of logits ``pred`` [N, C, ...] against ``target`` [N, ...] (``weight``: per pixel)."""
+        from mmcv.ops import sigmoid_focal_loss, softmax_focal_loss
+
+        reduction = check_reduction(reduction_override or self.reduction, 'FocalLoss')
+        num_classes = pred.size(1)
+        logits = pred.movedim(1, -1).reshape(-1, num_classes).float()
+        labels = target.reshape(-1)
+        valid = labels != ignore_index
+        if num_classes == 1:
+            # channel 0 is class 1; index 1 (= C) marks a row with no positive class
+            labels = (labels != 1).long()
+        labels = torch.where(valid, labels, 0)
+        pixel_weight = valid.float() if weight is None else valid.float() * weight.reshape(-1)
+        if self.use_sigmoid:
+            loss = sigmoid_focal_loss(logits, labels, self.gamma, self.alpha, self.class_weight, 'none')
+            pixel_weight = pixel_weight.unsqueeze(1)
+        else:
+            loss = softmax_focal_loss(logits, labels, self.gamma, self.alpha, self.class_weight, 'none')
+        if avg_factor is None and reduction == 'mean':
+            avg_factor = valid.sum() * (num_classes if self.use_sigmoid else 1)
+        loss = weight_reduce_loss(loss, pixel_weight, reduction, avg_factor)
+        if reduction == 'none':
+            loss = loss.sum(1) if self.use_sigmoid else loss
+            loss = loss.reshape(target.shape)
+        return self.loss_weight * loss
+
+    def extra_repr(self) -> str:
+        return (f'use_sigmoid={self.use_sigmoid}, gamma={self.gamma}, alpha={self.alpha}, '
+                f'loss_weight={self.loss_weight}, loss_name={self.loss_name!r}')

@@ -1,0 +1,189 @@
+"""Encoder-decoder segmentor: backbone (+ neck) -> decode head (+ auxiliary heads)."""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..builder import SEGMENTORS, build_backbone, build_head, build_neck
+from ..utils import resize
+from .base import BaseSegmentor, TestResult
+
+Box = Tuple[int, int, int, int]
+
+
+@SEGMENTORS.register_module()
+class EncoderDecoder(BaseSegmentor):
+    """Backbone, optional neck, decode head and optional auxiliary head(s) (mmseg 0.x interface).
+
+    The feature list that heads read is ``[img, *backbone levels]``: level 0 is the input image itself, so
+    a head can build full-resolution features from the pixels (UNet++'s top row); backbone level k is
+    feature level k + 1.
+
+    Args:
+        backbone, decode_head, neck, auxiliary_head: component configs (``auxiliary_head`` may be a list).
+        train_cfg: training options (passed to the heads).
+        test_cfg: ``mode='whole'`` (default) or ``'slide'`` with ``crop_size=(h, w)``, ``stride=(h, w)`` and
+            ``window_batch`` (windows per forward pass, default 16: bounds memory; 1 = one at a time).
+        pretrained: backbone checkpoint (mmseg 0.x shorthand for ``backbone.init_cfg``).
+    """
+
+    def __init__(self, backbone: dict, decode_head: dict, neck: Optional[dict] = None,
+                 auxiliary_head: Union[dict, Sequence[dict], None] = None, train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None, pretrained: Optional[str] = None):
+        super().__init__()
+        if pretrained is not None:
+            backbone = dict(backbone, pretrained=pretrained)
+        self.backbone = build_backbone(backbone)
+        self.neck = build_neck(neck) if neck is not None else None
+        self.decode_head = build_head(decode_head)
+        self.align_corners = self.decode_head.align_corners
+        self.num_classes = self.decode_head.num_classes
+        self.out_channels = self.decode_head.out_channels
+        if auxiliary_head is None:
+            self.auxiliary_head = None
+        elif isinstance(auxiliary_head, dict):
+            self.auxiliary_head = build_head(auxiliary_head)
+        else:
+            self.auxiliary_head = nn.ModuleList(build_head(cfg) for cfg in auxiliary_head)
+        self.train_cfg = dict(train_cfg or {})
+        self.test_cfg = dict(test_cfg or {})
+        _check_test_cfg(self.test_cfg)
+
+    def init_weights(self) -> None:
+        """Load the backbone's pretrained weights (heads are initialised when built)."""
+        self.backbone.init_weights()
+
+    def extract_feat(self, img: torch.Tensor) -> List[torch.Tensor]:
+        """``[img, *levels]`` with the backbone's (and neck's) levels."""
+        levels = self.backbone(img)
+        if self.neck is not None:
+            levels = self.neck(levels)
+        return [img, *levels]
+
+    def encode_decode(self, img: torch.Tensor, img_metas: List[dict]) -> torch.Tensor:
+        """Test-mode logits of the decode head, resized to the size of ``img``."""
+        seg_logit = self.decode_head.forward_test(self.extract_feat(img), img_metas, self.test_cfg)
+        return resize(seg_logit, img.shape[2:], align_corners=self.align_corners)
+
+    def forward_train(self, img: torch.Tensor, img_metas: List[dict],
+                      gt_semantic_seg: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Losses of the decode head ('decode.*') and auxiliary head(s) ('aux.*', 'aux_<i>.*')."""
+        feats = self.extract_feat(img)
+        losses = _add_prefix(self.decode_head.forward_train(feats, img_metas, gt_semantic_seg, self.train_cfg),
+                             'decode')
+        if isinstance(self.auxiliary_head, nn.ModuleList):
+            for idx, head in enumerate(self.auxiliary_head):
+                losses.update(_add_prefix(head.forward_train(feats, img_metas, gt_semantic_seg, self.train_cfg),
+                                          f'aux_{idx}'))
+        elif self.auxiliary_head is not None:
+            losses.update(_add_prefix(
+                self.auxiliary_head.forward_train(feats, img_metas, gt_semantic_seg, self.train_cfg), 'aux'))
+        return losses
+
+    def whole_inference(self, img: torch.Tensor, img_meta: List[dict], rescale: bool) -> torch.Tensor:
+        """Logits of the whole image in one pass (at the original image size when ``rescale``)."""
+        seg_logit = self.encode_decode(img, img_meta)
+        return self._restore_size(seg_logit, img_meta) if rescale else seg_logit
+
+    def slide_inference(self, img: torch.Tensor, img_meta: List[dict], rescale: bool) -> torch.Tensor:
+        """Logits averaged over overlapping windows, ``window_batch`` windows per forward pass.
+
+        Windows are independent in eval mode, so any ``window_batch`` gives what one window at a time gives.
+        """
+        batch_size, _, height, width = img.shape
+        boxes = _window_boxes(height, width, self.test_cfg['crop_size'], self.test_cfg['stride'])
+        window_batch = self.test_cfg.get('window_batch', 16)
+        seg_logit = img.new_zeros((batch_size, self.out_channels, height, width), dtype=torch.float32)
+        for start in range(0, len(boxes), window_batch):
+            chunk = boxes[start:start + window_batch]
+            windows = torch.cat([img[:, :, y1:y2, x1:x2] for y1, y2, x1, x2 in chunk])
+            logits = self.encode_decode(windows, img_meta).float().split(batch_size)
+            for (y1, y2, x1, x2), logit in zip(chunk, logits):
+                seg_logit[:, :, y1:y2, x1:x2] += logit
+        count = np.zeros((height, width), dtype=np.float32)
+        for y1, y2, x1, x2 in boxes:
+            count[y1:y2, x1:x2] += 1
+        seg_logit /= torch.from_numpy(count).to(seg_logit.device, non_blocking=True)
+        return self._restore_size(seg_logit, img_meta) if rescale else seg_logit
+
+    def inference(self, img: torch.Tensor, img_meta: List[dict], rescale: bool = True) -> torch.Tensor:
+        """Class probabilities [N, out_channels, H, W] (sigmoid of class 1 in binary mode), un-flipped."""
+        mode = self.test_cfg.get('mode', 'whole')
+        infer = self.slide_inference if mode == 'slide' else self.whole_inference
+        seg_logit = infer(img, img_meta, rescale)
+        prob = torch.sigmoid(seg_logit) if self.out_channels == 1 else F.softmax(seg_logit, dim=1)
+        if img_meta[0].get('flip', False):
+            direction = img_meta[0].get('flip_direction', 'horizontal')
+            if direction not in ('horizontal', 'vertical'):
+                raise ValueError(f"img_meta flip_direction must be 'horizontal' or 'vertical', got {direction!r}")
+            prob = prob.flip(dims=(3,) if direction == 'horizontal' else (2,))
+        return prob
+
+    def simple_test(self, img: torch.Tensor, img_meta: List[dict], rescale: bool = True,
+                    return_prob: bool = False) -> List[TestResult]:
+        """Label maps (int64 [H, W]) or, with ``return_prob``, dicts of 'pred' (uint8) and 'prob' (float16
+        P(class 1)), one per image."""
+        return self._format_results(self.inference(img, img_meta, rescale), return_prob)
+
+    def aug_test(self, imgs: List[torch.Tensor], img_metas: List[List[dict]], rescale: bool = True,
+                 return_prob: bool = False) -> List[TestResult]:
+        """Like :meth:`simple_test` with the probabilities averaged over the views (flips, scales)."""
+        if not rescale:
+            raise ValueError('aug_test needs rescale=True: views of different scales are averaged at the '
+                             'original image size')
+        prob = self.inference(imgs[0], img_metas[0], rescale)
+        for img, img_meta in zip(imgs[1:], img_metas[1:]):
+            prob = prob + self.inference(img, img_meta, rescale)
+        return self._format_results(prob / len(imgs), return_prob)
+
+    def _restore_size(self, seg_logit: torch.Tensor, img_meta: List[dict]) -> torch.Tensor:
+        """Drop the padding (beyond ``img_shape``) and resize to ``ori_shape``."""
+        height, width = img_meta[0]['img_shape'][:2]
+        seg_logit = seg_logit[:, :, :height, :width]
+        return resize(seg_logit, img_meta[0]['ori_shape'][:2], align_corners=self.align_corners)
+
+    def _format_results(self, prob: torch.Tensor, return_prob: bool) -> List[TestResult]:
+        if self.out_channels == 1:
+            fg_prob = prob[:, 0]
+            pred = (fg_prob > self.decode_head.threshold).long()
+        else:
+            fg_prob = prob[:, 1]
+            pred = prob.argmax(dim=1)
+        if not return_prob:
+            return list(pred.cpu().numpy())
+        preds = pred.to(torch.uint8).cpu().numpy()
+        probs = fg_prob.to(torch.float16).cpu().numpy()
+        return [dict(pred=p, prob=q) for p, q in zip(preds, probs)]
+
+
+def _check_test_cfg(test_cfg: dict) -> None:
+    mode = test_cfg.get('mode', 'whole')
+    if mode not in ('whole', 'slide'):
+        raise ValueError(f"test_cfg.mode must be 'whole' or 'slide', got {mode!r}")
+    if mode == 'slide':
+        for key in ('crop_size', 'stride'):
+            value = test_cfg.get(key)
+            if value is None or len(value) != 2 or min(value) < 1:
+                raise ValueError(f"test_cfg.{key} must be (h, w) of positive ints for mode='slide', got {value!r}")
+        if test_cfg.get('window_batch', 16) < 1:
+            raise ValueError(f"test_cfg.window_batch must be >= 1, got {test_cfg['window_batch']!r}")
+
+
+def _window_boxes(height: int, width: int, crop_size: Sequence[int], stride: Sequence[int]) -> List[Box]:
+    """(y1, y2, x1, x2) of the sliding windows covering the image; the last row/column is shifted back to
+    end at the border, so every window has the same size (min of crop and image)."""
+    (crop_h, crop_w), (stride_h, stride_w) = crop_size, stride
+    rows = max(height - crop_h + stride_h - 1, 0) // stride_h + 1
+    cols = max(width - crop_w + stride_w - 1, 0) // stride_w + 1
+    boxes = []
+    for row in range(rows):
+        for col in range(cols):
+            y2, x2 = min(row * stride_h + crop_h, height), min(col * stride_w + crop_w, width)
+            boxes.append((max(y2 - crop_h, 0), y2, max(x2 - crop_w, 0), x2))
+    return boxes
+
+
+def _add_prefix(losses: Dict[str, torch.Tensor], prefix: str) -> Dict[str, torch.Tensor]:
+    return {f'{prefix}.{name}': value for name, value in losses.items()}

@@ -1,0 +1,8 @@
+"""Every model test starts from the same random state."""
+import pytest
+import torch
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)

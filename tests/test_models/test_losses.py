@@ -1,0 +1,129 @@
+"""Each loss against values computed by hand (math module, not torch) on a few pixels."""
+import math
+
+import pytest
+import torch
+
+from mmseg.models import build_loss
+from mmseg.models.losses import accuracy
+
+
+def softplus(x: float) -> float:
+    return math.log1p(math.exp(x))
+
+
+def sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def approx(value):
+    return pytest.approx(value, rel=1e-5)
+
+
+def dense(rows):
+    """Logits [1, C, 1, P] from per-pixel rows [[c0, c1, ...], ...]."""
+    return torch.tensor(rows, dtype=torch.float32).t().reshape(1, len(rows[0]), 1, len(rows))
+
+
+LABELS = torch.tensor([[[0, 1, 255]]])  # [1, 1, 3]: the last pixel is ignored
+LOGITS = dense([[2.0, 0.0], [0.0, 1.0], [5.0, -5.0]])
+CE_0, CE_1 = softplus(-2.0), softplus(-1.0)  # -log softmax at the true class of pixels 0 and 1
+
+
+def test_cross_entropy_mean_over_all_or_non_ignored_pixels():
+    mean_all = build_loss(dict(type='CrossEntropyLoss'))(LOGITS, LABELS)
+    mean_valid = build_loss(dict(type='CrossEntropyLoss', avg_non_ignore=True))(LOGITS, LABELS)
+    assert mean_all.item() == approx((CE_0 + CE_1) / 3)
+    assert mean_valid.item() == approx((CE_0 + CE_1) / 2)
+
+
+def test_cross_entropy_class_weight_and_loss_weight():
+    loss = build_loss(dict(type='CrossEntropyLoss', class_weight=[1.0, 2.0], loss_weight=0.5, avg_non_ignore=True))
+    assert loss(LOGITS, LABELS).item() == approx(0.5 * (CE_0 + 2 * CE_1) / 2)
+    assert loss.loss_name == 'loss_ce'
+    assert 'class_weight' not in loss.state_dict()  # not persisted: configs own it
+
+
+def test_sigmoid_cross_entropy_binary_mode():
+    logits = dense([[2.0], [-1.0], [0.5]])  # one logit: class 1
+    loss = build_loss(dict(type='CrossEntropyLoss', use_sigmoid=True, avg_non_ignore=True))
+    labels = torch.tensor([[[1, 0, 255]]])
+    assert loss(logits, labels).item() == approx((softplus(-2.0) + softplus(-1.0)) / 2)
+
+
+def test_sigmoid_cross_entropy_one_vs_all_classes():
+    logits = dense([[2.0, -1.0], [0.5, 0.0]])
+    loss = build_loss(dict(type='CrossEntropyLoss', use_sigmoid=True))
+    expected = (softplus(-2.0) + softplus(-1.0) + softplus(0.5) + softplus(0.0)) / 4
+    assert loss(logits, torch.tensor([[[0, 1]]])).item() == approx(expected)
+
+
+def dice_term(p, t, smooth=1.0):
+    numerator = 2 * sum(a * b for a, b in zip(p, t)) + smooth
+    return 1 - numerator / (sum(a * a for a in p) + sum(b * b for b in t) + smooth)
+
+
+def test_dice_softmax_averages_the_classes_and_skips_ignored_pixels():
+    logits = dense([[math.log(0.2), math.log(0.8)], [math.log(0.7), math.log(0.3)], [0.0, 9.0]])
+    loss = build_loss(dict(type='DiceLoss', loss_weight=3.0))
+    expected = (dice_term([0.2, 0.7], [1, 0]) + dice_term([0.8, 0.3], [0, 1])) / 2
+    assert loss(logits, LABELS).item() == approx(3 * expected)
+
+
+def test_dice_binary_mode_scores_class_one_and_ignore_override():
+    logits = dense([[math.log(0.8 / 0.2)], [math.log(0.3 / 0.7)], [4.0]])
+    loss = build_loss(dict(type='DiceLoss', smooth=0.5))
+    labels = torch.tensor([[[1, 0, 7]]])
+    assert loss(logits, labels, ignore_index=7).item() == approx(dice_term([0.8, 0.3], [1, 0], 0.5))
+
+
+def focal_positive(x, gamma=2.0, alpha=0.5):
+    p = sigmoid(x)
+    return -alpha * (1 - p) ** gamma * math.log(p)
+
+
+def focal_negative(x, gamma=2.0, alpha=0.5):
+    p = sigmoid(x)
+    return -(1 - alpha) * p ** gamma * math.log(1 - p)
+
+
+def test_sigmoid_focal_loss_averages_non_ignored_elements():
+    logits = dense([[1.0, -0.5], [0.3, 2.0], [8.0, 8.0]])
+    loss = build_loss(dict(type='FocalLoss', loss_weight=2.0))
+    expected = (focal_positive(1.0) + focal_negative(-0.5) + focal_negative(0.3) + focal_positive(2.0)) / 4
+    assert loss(logits, LABELS).item() == approx(2 * expected)
+
+
+def test_sigmoid_focal_loss_binary_mode():
+    logits = dense([[1.5], [-0.7]])
+    loss = build_loss(dict(type='FocalLoss', gamma=1.0, alpha=0.25))
+    expected = (focal_positive(1.5, 1.0, 0.25) + focal_negative(-0.7, 1.0, 0.25)) / 2
+    assert loss(logits, torch.tensor([[[1, 0]]])).item() == approx(expected)
+
+
+def test_softmax_focal_loss():
+    logits = dense([[2.0, 0.0], [0.0, 1.0], [3.0, 3.0]])
+    loss = build_loss(dict(type='FocalLoss', use_sigmoid=False, alpha=1.0))
+    p0, p1 = sigmoid(2.0), sigmoid(1.0)  # softmax of two classes = sigmoid of the difference
+    expected = (-(1 - p0) ** 2 * math.log(p0) - (1 - p1) ** 2 * math.log(p1)) / 2
+    assert loss(logits, LABELS).item() == approx(expected)
+
+
+@pytest.mark.parametrize('cfg', [dict(type='CrossEntropyLoss'), dict(type='DiceLoss'), dict(type='FocalLoss')])
+def test_losses_give_gradients_and_reject_bad_reduction(cfg):
+    logits = torch.randn(2, 2, 5, 5, requires_grad=True)
+    build_loss(cfg)(logits, torch.randint(0, 2, (2, 5, 5))).backward()
+    assert logits.grad is not None and torch.isfinite(logits.grad).all()
+    with pytest.raises(ValueError, match='reduction'):
+        build_loss(dict(cfg, reduction='avg'))
+
+
+def test_accuracy_counts_non_ignored_pixels():
+    logits = dense([[2.0, 0.0], [3.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
+    labels = torch.tensor([[[0, 1, 1, 255]]])
+    assert accuracy(logits, labels, ignore_index=255).item() == approx(200 / 3)
+    top1, top2 = accuracy(logits, labels, topk=(1, 2), ignore_index=255)
+    assert (top1.item(), top2.item()) == (approx(200 / 3), approx(100.0))
+    binary = dense([[2.0], [-1.0], [0.1]])  # P(class 1) = 0.88, 0.27, 0.52
+    assert accuracy(binary, torch.tensor([[[1, 0, 0]]]), thresh=0.6).item() == approx(100.0)
+    assert accuracy(binary, torch.tensor([[[1, 0, 0]]])).item() == approx(200 / 3)

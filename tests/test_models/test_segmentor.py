@@ -1,0 +1,171 @@
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mmseg.models import EncoderDecoder, build_segmentor
+from mmseg.models.segmentors.encoder_decoder import _window_boxes
+
+from .model_cfgs import metas, tiny_head, tiny_segmentor
+
+CONFIG = 'configs/_base_/models/unet++_r34.py'
+
+
+def train_batch(batch: int = 2, size: int = 32) -> dict:
+    return dict(img=torch.randn(batch, 3, size, size), img_metas=metas(size, size, batch),
+                gt_semantic_seg=torch.randint(0, 2, (batch, 1, size, size)))
+
+
+def test_config_builds_the_documented_model():
+    from mmcv import Config
+    cfg = Config.fromfile(CONFIG)
+    model = build_segmentor(cfg.model)
+    assert isinstance(model, EncoderDecoder) and model.backbone.depth == 34
+    assert len(model.decode_head.conv_segs) == 4 and model.num_classes == 2
+    assert [type(loss).__name__ for loss in model.decode_head.loss_decode] == ['CrossEntropyLoss', 'DiceLoss']
+    assert model.test_cfg['mode'] == 'slide' and tuple(model.test_cfg['crop_size']) == (64, 64)
+    assert tuple(model.test_cfg['stride']) == (42, 42)
+
+
+def test_gradients_reach_every_parameter_of_the_config_model():
+    from mmcv import Config
+    model = build_segmentor(Config.fromfile(CONFIG).model).train()
+    outputs = model.train_step(train_batch(batch=2, size=64))
+    outputs['loss'].backward()
+    without = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert without == []
+
+
+def test_train_step_returns_runner_outputs():
+    model = build_segmentor(tiny_segmentor())
+    outputs = model.train_step(train_batch(batch=3))
+    log_vars = outputs['log_vars']
+    assert list(log_vars) == ['decode.loss_ce', 'decode.loss_dice', 'decode.acc_seg', 'loss']
+    assert all(isinstance(v, torch.Tensor) and v.dim() == 0 and not v.requires_grad for v in log_vars.values())
+    assert outputs['num_samples'] == 3
+    assert outputs['loss'].requires_grad
+    torch.testing.assert_close(log_vars['loss'], log_vars['decode.loss_ce'] + log_vars['decode.loss_dice'])
+    torch.testing.assert_close(outputs['loss'].detach(), log_vars['loss'])
+
+
+def test_val_step_suffixes_the_log_keys():
+    model = build_segmentor(tiny_segmentor())
+    assert list(model.val_step(train_batch())['log_vars'])[-1] == 'loss_val'
+
+
+def test_auxiliary_heads_add_prefixed_losses():
+    aux = dict(type='FCNHead', in_channels=128, in_index=3, channels=8, num_convs=1, num_classes=2,
+               loss_decode=dict(type='CrossEntropyLoss', loss_weight=0.4))
+    single = build_segmentor(tiny_segmentor(auxiliary_head=aux))
+    assert {'aux.loss_ce', 'aux.acc_seg'} <= set(single.forward_train(**train_batch()))
+    several = build_segmentor(tiny_segmentor(auxiliary_head=[aux, dict(aux, in_index=4, in_channels=256)]))
+    assert {'aux_0.loss_ce', 'aux_1.loss_ce'} <= set(several.forward_train(**train_batch()))
+
+
+def test_whole_inference_at_drive_size_returns_label_maps_at_the_original_size():
+    model = build_segmentor(tiny_segmentor()).eval()
+    with torch.no_grad():
+        preds = model(img=[torch.randn(1, 3, 584, 565)], img_metas=[metas(584, 565)], return_loss=False)
+    assert len(preds) == 1 and preds[0].shape == (584, 565) and preds[0].dtype == np.int64
+
+
+def test_rescale_drops_padding_and_resizes_to_ori_shape():
+    model = build_segmentor(tiny_segmentor()).eval()
+    meta = [dict(ori_shape=(50, 60, 3), img_shape=(30, 36, 3), pad_shape=(32, 40, 3), flip=False)]
+    img = torch.randn(1, 3, 32, 40)
+    with torch.no_grad():
+        (pred,) = model.simple_test(img, meta)
+        logit = model.encode_decode(img, meta)[:, :, :30, :36]
+        expected = F.interpolate(logit, size=(50, 60), mode='bilinear', align_corners=False).argmax(1)[0]
+    assert pred.shape == (50, 60)
+    np.testing.assert_array_equal(pred, expected.numpy())
+
+
+def test_return_prob_gives_the_vessel_probability():
+    model = build_segmentor(tiny_segmentor()).eval()
+    img = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        results = model.simple_test(img, metas(32, 32, 2), return_prob=True)
+        prob = F.softmax(model.encode_decode(img, metas(32, 32, 2)), dim=1)[:, 1]
+    assert len(results) == 2
+    assert results[0]['pred'].dtype == np.uint8 and results[0]['prob'].dtype == np.float16
+    np.testing.assert_allclose(results[1]['prob'], prob[1].numpy(), atol=1e-3)
+    np.testing.assert_array_equal(results[1]['pred'], (prob[1] > 0.5).numpy())
+
+
+def test_window_boxes_cover_the_image_with_equal_windows():
+    boxes = _window_boxes(100, 90, crop_size=(32, 32), stride=(20, 20))
+    assert {(y2 - y1, x2 - x1) for y1, y2, x1, x2 in boxes} == {(32, 32)}
+    covered = np.zeros((100, 90), bool)
+    for y1, y2, x1, x2 in boxes:
+        covered[y1:y2, x1:x2] = True
+    assert covered.all() and max(b[1] for b in boxes) == 100 and max(b[3] for b in boxes) == 90
+    assert _window_boxes(20, 90, (32, 32), (20, 20))[0] == (0, 20, 0, 32)  # image lower than a window
+
+
+def one_window_at_a_time(model, img):
+    """Reference slide inference: every window alone, logits averaged where windows overlap."""
+    height, width = img.shape[2:]
+    total, count = torch.zeros(1, 2, height, width), torch.zeros(1, 1, height, width)
+    for y1, y2, x1, x2 in _window_boxes(height, width, (32, 32), (20, 20)):
+        total[:, :, y1:y2, x1:x2] += model.encode_decode(img[:, :, y1:y2, x1:x2], None)
+        count[:, :, y1:y2, x1:x2] += 1
+    return total / count
+
+
+@pytest.mark.parametrize('window_batch', [1, 5, 64])
+def test_batched_slide_equals_one_window_at_a_time(window_batch):
+    test_cfg = dict(mode='slide', crop_size=(32, 32), stride=(20, 20), window_batch=window_batch)
+    model = build_segmentor(tiny_segmentor(test_cfg=test_cfg)).eval()
+    img = torch.randn(1, 3, 75, 61)
+    with torch.no_grad():
+        logits = model.slide_inference(img, metas(75, 61), rescale=True)
+        expected = one_window_at_a_time(model, img)
+    torch.testing.assert_close(logits, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_flip_and_multi_scale_test_average_the_views():
+    model = build_segmentor(tiny_segmentor()).eval()
+    img = torch.randn(1, 3, 32, 48)
+    flipped_meta = metas(32, 48, flip=True, flip_direction='horizontal')
+    with torch.no_grad():
+        plain = F.softmax(model.encode_decode(img, None), dim=1)
+        unflipped = F.softmax(model.encode_decode(img.flip(3), None), dim=1).flip(3)
+        torch.testing.assert_close(model.inference(img.flip(3), flipped_meta), unflipped)
+        big = F.interpolate(img, size=(48, 72), mode='bilinear', align_corners=False)
+        big_meta = [dict(ori_shape=(32, 48, 3), img_shape=(48, 72, 3), pad_shape=(48, 72, 3), flip=False)]
+        rescaled = F.softmax(F.interpolate(model.encode_decode(big, None), size=(32, 48), mode='bilinear',
+                                           align_corners=False), dim=1)
+        results = model(img=[img, img.flip(3), big], img_metas=[metas(32, 48), flipped_meta, big_meta],
+                        return_loss=False, return_prob=True)
+    expected = (plain + unflipped + rescaled) / 3
+    np.testing.assert_allclose(results[0]['prob'], expected[0, 1].numpy(), atol=1e-3)
+    np.testing.assert_array_equal(results[0]['pred'], expected[0].argmax(0).numpy())
+
+
+@pytest.mark.parametrize('threshold, expected', [(0.0, 1), (1.0, 0)])
+def test_binary_mode_thresholds_the_vessel_probability(threshold, expected):
+    losses = [dict(type='CrossEntropyLoss', use_sigmoid=True), dict(type='DiceLoss')]
+    head = tiny_head(out_channels=1, threshold=threshold, loss_decode=losses)
+    model = build_segmentor(tiny_segmentor(head=head))
+    assert 'decode.loss_ce' in model.forward_train(**train_batch())
+    model.eval()
+    with torch.no_grad():
+        (result,) = model.simple_test(torch.randn(1, 3, 32, 32), metas(32, 32), return_prob=True)
+    assert (result['pred'] == expected).all() and 0 <= result['prob'].min() <= result['prob'].max() <= 1
+
+
+def test_fast_test_mode_predicts_with_the_pruned_output():
+    model = build_segmentor(tiny_segmentor(head=tiny_head(test_mode='fast', prune_level=2))).eval()
+    img = torch.randn(1, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(model.encode_decode(img, None), model.decode_head(model.extract_feat(img))[1])
+
+
+def test_build_errors_name_the_problem():
+    with pytest.raises(ValueError, match='test_cfg'):
+        build_segmentor(tiny_segmentor(), test_cfg=dict(mode='whole'))
+    with pytest.raises(ValueError, match='crop_size'):
+        build_segmentor(tiny_segmentor(test_cfg=dict(mode='slide', stride=(8, 8))))
+    with pytest.raises(KeyError, match='did you mean'):
+        build_segmentor(dict(tiny_segmentor(), type='EncoderDecoderr'))
