@@ -22,8 +22,9 @@ from torch.nn.utils import clip_grad_norm_
 from mmcv.checkpoint import load_checkpoint
 from mmcv.logging import print_log
 from mmcv.runner import build_optimizer
+from mmseg.apis.testing import build_test_loader
 from mmseg.apis.train import build_train_loaders, wrap_model
-from mmseg.datasets import build_dataloader, build_dataset
+from mmseg.datasets import build_dataset
 from mmseg.models import build_segmentor
 
 AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
@@ -144,11 +145,7 @@ def _build_loader(cfg, train: bool, samples_per_gpu: Optional[int]):
         if cfg.get('seed') is None:
             cfg.seed = 0
         return build_train_loaders([build_dataset(cfg.data.train)], cfg, distributed=False)[0]
-    cfg.data.test.test_mode = True
-    loader_cfg = dict(samples_per_gpu=1, workers_per_gpu=cfg.data.get('workers_per_gpu', 2), dist=False,
-                      shuffle=False)
-    loader_cfg.update(cfg.data.get('test_dataloader', {}))
-    return build_dataloader(build_dataset(cfg.data.test), **loader_cfg)
+    return build_test_loader(cfg)
 
 
 def _windows(records: List[Record], size: int, train: bool) -> List[float]:

@@ -4,28 +4,18 @@ from typing import Optional, Union
 import numpy as np
 import torch
 
-from mmcv.checkpoint import load_checkpoint
 from mmcv.config import Config
+from mmseg.apis.testing import build_test_model
 from mmseg.apis.visualize import color_mask, error_overlay
 from mmseg.datasets.pipelines import Compose
-from mmseg.models import build_segmentor
 
 
 def init_segmentor(config: Union[str, Config], checkpoint: Optional[str] = None, device: str = 'cpu'):
     """Build the segmentor of ``config``, load ``checkpoint`` and move it to ``device`` in eval mode."""
     cfg = Config.fromfile(config) if isinstance(config, str) else config
-    cfg.model.pretrained = None
-    cfg.model.train_cfg = None
-    if cfg.model.get('backbone', {}).get('init_cfg') is not None:
-        cfg.model.backbone.init_cfg = None
-    model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
-    if checkpoint is not None:
-        ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
-        meta = ckpt.get('meta', {})
-        model.CLASSES = meta.get('CLASSES', getattr(model, 'CLASSES', None))
-        model.PALETTE = meta.get('PALETTE', getattr(model, 'PALETTE', None))
+    model = build_test_model(cfg, checkpoint)
     model.cfg = cfg
-    return model.to(device).eval()
+    return model.to(device)
 
 
 def _test_pipeline(cfg: Config, img) -> Compose:

@@ -2,7 +2,6 @@
 import os.path as osp
 from typing import List, Optional
 
-import numpy as np
 import torch
 from tqdm import tqdm
 

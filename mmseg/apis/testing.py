@@ -18,21 +18,32 @@ def enable_aug_test(cfg) -> None:
     cfg.data.test.pipeline[1].flip = True
 
 
-def build_test_model(cfg, checkpoint: str):
-    """The segmentor of ``cfg`` with ``checkpoint`` loaded, in eval mode."""
+def build_test_model(cfg, checkpoint: Optional[str] = None):
+    """The segmentor of ``cfg`` for testing (no pretrained download) with ``checkpoint`` loaded, in eval mode.
+
+    The checkpoint's ``meta`` supplies ``CLASSES`` and ``PALETTE`` when it has them.
+    """
     cfg.model.pretrained = None
     cfg.model.train_cfg = None
     backbone = cfg.model.get('backbone', {})
     if backbone.get('init_cfg') is not None:
         backbone.init_cfg = None
     model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
-    ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
-    meta = ckpt.get('meta', {})
-    if 'CLASSES' in meta:
-        model.CLASSES = meta['CLASSES']
-    if 'PALETTE' in meta:
-        model.PALETTE = meta['PALETTE']
+    if checkpoint is not None:
+        meta = load_checkpoint(model, checkpoint, map_location='cpu').get('meta', {})
+        for key in ('CLASSES', 'PALETTE'):
+            if key in meta:
+                setattr(model, key, meta[key])
     return model.eval()
+
+
+def build_test_loader(cfg, distributed: bool = False):
+    """The loader of ``cfg.data.test``: one image per step, dataset order, ``data.test_dataloader`` overrides."""
+    cfg.data.test.test_mode = True
+    loader_cfg = dict(samples_per_gpu=1, workers_per_gpu=cfg.data.get('workers_per_gpu', 2), dist=distributed,
+                      shuffle=False)
+    loader_cfg.update(cfg.data.get('test_dataloader', {}))
+    return build_dataloader(build_dataset(cfg.data.test), **loader_cfg)
 
 
 def run_test(cfg, checkpoint: str, distributed: bool = False, aug_test: bool = False,
@@ -45,14 +56,10 @@ def run_test(cfg, checkpoint: str, distributed: bool = False, aug_test: bool = F
     """
     if aug_test:
         enable_aug_test(cfg)
-    cfg.data.test.test_mode = True
     if cfg.get('cudnn_benchmark', False):
         torch.backends.cudnn.benchmark = True
-    dataset = build_dataset(cfg.data.test)
-    loader_cfg = dict(samples_per_gpu=1, workers_per_gpu=cfg.data.get('workers_per_gpu', 2), dist=distributed,
-                      shuffle=False)
-    loader_cfg.update(cfg.data.get('test_dataloader', {}))
-    data_loader = build_dataloader(dataset, **loader_cfg)
+    data_loader = build_test_loader(cfg, distributed)
+    dataset = data_loader.dataset
     model = wrap_model(build_test_model(cfg, checkpoint), cfg, distributed)
     pre_eval = bool(eval_metrics) and not keep_raw
     if distributed:
