@@ -15,9 +15,9 @@ def _wants_prob(dataset) -> bool:
 
 
 def _run(model, data_loader, show_dir: Optional[str], opacity: float, pre_eval: bool,
-         progress: bool) -> list:
+         progress: bool, return_prob: bool = False) -> list:
     dataset = data_loader.dataset
-    return_prob = pre_eval and _wants_prob(dataset)
+    return_prob = (pre_eval or return_prob) and _wants_prob(dataset)
     results = []
     batches = iter(data_loader.batch_sampler) if data_loader.batch_sampler is not None else None
     bar = tqdm(total=len(data_loader), desc='test', unit='img', disable=not progress, leave=False)
@@ -42,24 +42,31 @@ def _run(model, data_loader, show_dir: Optional[str], opacity: float, pre_eval: 
 
 def single_gpu_test(model, data_loader, show: bool = False, out_dir: Optional[str] = None,
                     efficient_test: bool = False, opacity: float = 0.5, pre_eval: bool = False,
-                    format_only: bool = False, format_args: Optional[dict] = None) -> List:
+                    format_only: bool = False, format_args: Optional[dict] = None,
+                    return_prob: bool = False) -> List:
     """Predict every image of ``data_loader``; with ``pre_eval`` keep only small per-image records.
+
+    ``return_prob`` keeps raw predictions as ``{'pred', 'prob'}`` dicts when the dataset has FOV masks,
+    so that evaluating them later still scores the FOV AUC.
 
     ``out_dir`` receives overlays colouring true positive (green), false positive (red) and false
     negative (blue) pixels of the foreground classes.
     """
     del show, efficient_test, format_only, format_args  # kept for mmseg's signature; unused here
-    return _run(model, data_loader, out_dir, opacity, pre_eval, progress=True)
+    return _run(model, data_loader, out_dir, opacity, pre_eval, progress=True, return_prob=return_prob)
 
 
 def multi_gpu_test(model, data_loader, tmpdir: Optional[str] = None, gpu_collect: bool = False,
                    efficient_test: bool = False, pre_eval: bool = False, format_only: bool = False,
                    format_args: Optional[dict] = None, show_dir: Optional[str] = None,
-                   opacity: float = 0.5) -> Optional[List]:
-    """Each rank predicts its share; rank 0 returns all results in dataset order, other ranks None."""
+                   opacity: float = 0.5, return_prob: bool = False) -> Optional[List]:
+    """Each rank predicts its share; rank 0 returns all results in dataset order, other ranks None.
+
+    ``return_prob``: as in :func:`single_gpu_test`.
+    """
     del efficient_test, format_only, format_args
     rank, _ = get_dist_info()
-    results = _run(model, data_loader, show_dir, opacity, pre_eval, progress=rank == 0)
+    results = _run(model, data_loader, show_dir, opacity, pre_eval, progress=rank == 0, return_prob=return_prob)
     size = len(data_loader.dataset)
     if gpu_collect:
         return collect_results_gpu(results, size)

@@ -1,6 +1,7 @@
 """What tools/test.py does, as one function another tool can call."""
 from typing import Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 
 from mmcv.checkpoint import load_checkpoint
@@ -62,11 +63,13 @@ def run_test(cfg, checkpoint: str, distributed: bool = False, aug_test: bool = F
     dataset = data_loader.dataset
     model = wrap_model(build_test_model(cfg, checkpoint), cfg, distributed)
     pre_eval = bool(eval_metrics) and not keep_raw
+    return_prob = bool(eval_metrics) and keep_raw  # raw outputs that are evaluated still need the FOV AUC
     if distributed:
         results = multi_gpu_test(model, data_loader, tmpdir=tmpdir, gpu_collect=gpu_collect, pre_eval=pre_eval,
-                                 show_dir=show_dir, opacity=opacity)
+                                 show_dir=show_dir, opacity=opacity, return_prob=return_prob)
     else:
-        results = single_gpu_test(model, data_loader, out_dir=show_dir, opacity=opacity, pre_eval=pre_eval)
+        results = single_gpu_test(model, data_loader, out_dir=show_dir, opacity=opacity, pre_eval=pre_eval,
+                                  return_prob=return_prob)
     rank, _ = get_dist_info()
     if rank != 0:
         return None, None
@@ -75,4 +78,6 @@ def run_test(cfg, checkpoint: str, distributed: bool = False, aug_test: bool = F
         logger = get_root_logger()
         metrics = dataset.evaluate(results, metric=list(eval_metrics), logger=logger, **(eval_options or {}))
         metrics = {k: float(v) if hasattr(v, '__float__') else v for k, v in metrics.items()}
-    return (results if keep_raw else None), metrics
+    if not keep_raw:
+        return None, metrics
+    return [r['pred'].astype(np.int64) if isinstance(r, dict) else r for r in results], metrics

@@ -90,3 +90,16 @@ def load_tool():
         spec.loader.exec_module(module)
         return module
     return load
+
+
+@pytest.fixture
+def cli_state(monkeypatch):
+    """Undo what running a tool's main() in-process leaves behind: LOCAL_RANK and torch's determinism flags."""
+    import torch
+    monkeypatch.setenv('LOCAL_RANK', '0')
+    monkeypatch.delenv('LOCAL_RANK')  # absent, as for a plain `python tools/x.py`; restored after the test
+    flags = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(),
+             torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic)
+    yield
+    torch.use_deterministic_algorithms(flags[0], warn_only=flags[1])
+    torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = flags[2], flags[3]

@@ -1,0 +1,102 @@
+"""train_dist.sh / test_dist.sh: two gloo processes on a CPU machine, rank-0-only outputs, clean failures."""
+import glob
+import json
+import os
+import os.path as osp
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from mmcv.fileio import load
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+LAUNCH_TIMEOUT = 240  # seconds; a hung rank fails the test instead of the suite
+SHORT_RUN = ['runner.max_iters=2', 'checkpoint_config.interval=2', 'evaluation.interval=2',
+             'log_config.interval=1']
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def launch(script: str, *args: str, cwd) -> subprocess.CompletedProcess:
+    """Run ``bash <script> args`` on a free port; kill its whole process group if it outlives the timeout."""
+    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1', PYTHON=sys.executable)
+    proc = subprocess.Popen(['bash', osp.join(ROOT, script), *args], cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=LAUNCH_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f'{script} {" ".join(args)} still running after {LAUNCH_TIMEOUT}s (a rank hangs?)')
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+@pytest.mark.parametrize('script, fixed_args', [('train_dist.sh', ['cfg.py']),
+                                                ('test_dist.sh', ['cfg.py', 'ckpt.pth'])])
+@pytest.mark.parametrize('gpus', ['0', 'abc', '-1'])
+def test_bad_process_count_is_a_clear_error(script, fixed_args, gpus, tmp_path):
+    result = launch(script, *fixed_args, gpus, cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"GPUS must be a positive integer, got '{gpus}'" in result.stderr
+
+
+@pytest.mark.parametrize('script', ['train_dist.sh', 'test_dist.sh'])
+def test_missing_arguments_print_usage(script, tmp_path):
+    result = launch(script, 'cfg.py', cwd=tmp_path)
+    assert result.returncode == 2
+    assert f'usage: bash {script}' in result.stderr
+
+
+@pytest.mark.slow
+def test_two_cpu_ranks_train_and_only_rank0_writes(tiny_config, tmp_path):
+    work_dir = tmp_path / 'work'
+    result = launch('train_dist.sh', tiny_config, '2', '--work-dir', str(work_dir), '--cfg-options', *SHORT_RUN,
+                    cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'starting 2 CPU processes with the gloo backend' in result.stderr
+    logs, json_logs = glob.glob(str(work_dir / '*.log')), glob.glob(str(work_dir / '*.log.json'))
+    assert len(logs) == 1 and len(json_logs) == 1, (logs, json_logs)
+    text = open(logs[0]).read()
+    assert 'Distributed training: True' in text
+    assert 'gpu_ids = range(0, 2)' in text  # the process group held both ranks
+    records = [json.loads(line) for line in open(json_logs[0])]
+    assert [r['iter'] for r in records if r.get('mode') == 'train'] == [1, 2]
+    assert [r['mDice'] for r in records if r.get('mode') == 'val'], 'the distributed evaluation ran'
+    assert sorted(p.name for p in work_dir.glob('*.pth')) == ['best_mDice_iter_2.pth', 'iter_2.pth', 'latest.pth']
+
+
+@pytest.mark.slow
+def test_one_failing_rank_ends_the_job(tiny_config, tmp_path):
+    config = tmp_path / 'rank1_fails.py'
+    config.write_text(
+        'import os\n'
+        f'_base_ = {tiny_config!r}\n'
+        '# rank 1 reads a missing folder and dies; rank 0 goes on and waits for it in a collective\n'
+        "data = dict(train=dict(dataset=dict(img_dir='images/training' if os.environ['RANK'] == '0' else 'nope')))\n")
+    work_dir = tmp_path / 'work'
+    result = launch('train_dist.sh', str(config), '2', '--work-dir', str(work_dir), '--cfg-options', *SHORT_RUN,
+                    cwd=tmp_path)
+    assert result.returncode != 0
+    assert '[rank1]' in result.stderr and 'nope' in result.stderr
+    assert not list(work_dir.glob('*.pth'))
+
+
+@pytest.mark.slow
+def test_dist_test_matches_single_process(load_tool, cli_state, tiny_config, tiny_checkpoint, tmp_path):
+    single_dir, dist_dir = tmp_path / 'single', tmp_path / 'dist'
+    load_tool('test').main([tiny_config, tiny_checkpoint, '--eval', 'mDice', '--work-dir', str(single_dir)])
+    result = launch('test_dist.sh', tiny_config, tiny_checkpoint, '2', '--eval', 'mDice',
+                    '--work-dir', str(dist_dir), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (single_json,), (dist_json,) = single_dir.glob('eval_*.json'), dist_dir.glob('eval_*.json')
+    single, dist = load(str(single_json))['metric'], load(str(dist_json))['metric']
+    assert dist.keys() == single.keys() and 'mDice' in dist
+    for key, value in single.items():
+        assert dist[key] == pytest.approx(value, abs=1e-6), key

@@ -1,0 +1,100 @@
+"""tools/test.py: evaluation JSON, pickled predictions, overlays, augmented test and clear refusals."""
+import glob
+import logging
+import os
+import os.path as osp
+import pickle
+
+import numpy as np
+import pytest
+
+from mmcv.fileio import load
+from mmcv.image import imread
+
+pytestmark = pytest.mark.usefixtures('cli_state')
+
+NUM_TEST_IMAGES = 2  # the tiny DRIVE set's validation split
+
+
+@pytest.fixture
+def tester(load_tool):
+    return load_tool('test')
+
+
+def only_eval_json(work_dir, kind: str) -> dict:
+    found = glob.glob(osp.join(work_dir, f'eval_{kind}_*.json'))
+    assert len(found) == 1, f'expected one eval_{kind}_*.json in {work_dir}, found {found}'
+    return load(found[0])
+
+
+def validation_images(data_root: str) -> list:
+    folder = osp.join(data_root, 'images', 'validation')
+    return [osp.join(folder, name) for name in sorted(os.listdir(folder))]
+
+
+def test_eval_prints_table_and_writes_json(tester, tiny_config, tiny_checkpoint, tmp_path, caplog):
+    # caplog, not capfd: the 'mmseg' logger may already write to the stderr of an earlier test
+    with caplog.at_level(logging.INFO, logger='mmseg'):
+        tester.main([tiny_config, tiny_checkpoint, '--eval', 'mDice', '--work-dir', str(tmp_path)])
+    assert '| mDice |' in caplog.text and '|   vessel   |' in caplog.text
+    record = only_eval_json(tmp_path, 'single_scale')
+    assert record['checkpoint'] == tiny_checkpoint and record['config'] == tiny_config
+    assert 0.0 <= record['metric']['mDice'] <= 1.0
+    assert 0.0 <= record['metric']['Dice.vessel'] <= 1.0
+
+
+def test_out_pickles_one_prediction_per_image(tester, tiny_config, tiny_checkpoint, tiny_drive, tmp_path):
+    out = tmp_path / 'results.pkl'
+    tester.main([tiny_config, tiny_checkpoint, '--out', str(out), '--work-dir', str(tmp_path)])
+    with open(out, 'rb') as f:
+        results = pickle.load(f)
+    images = validation_images(tiny_drive)
+    assert len(results) == len(images) == NUM_TEST_IMAGES
+    for pred, img_file in zip(results, images):
+        assert isinstance(pred, np.ndarray) and pred.shape == imread(img_file).shape[:2]
+        assert set(np.unique(pred)) <= {0, 1}
+    assert not glob.glob(str(tmp_path / 'eval_*.json')), 'no --eval, no metrics file'
+
+
+def test_out_with_eval_scores_like_eval_alone(tester, tiny_config, tiny_checkpoint, tmp_path):
+    """Keeping raw predictions for --out must not lose the probability-based FOV AUC of --eval."""
+    tester.main([tiny_config, tiny_checkpoint, '--eval', 'mDice', '--work-dir', str(tmp_path / 'eval')])
+    out = tmp_path / 'both' / 'results.pkl'
+    tester.main([tiny_config, tiny_checkpoint, '--eval', 'mDice', '--out', str(out),
+                    '--work-dir', str(tmp_path / 'both')])
+    alone, both = only_eval_json(tmp_path / 'eval', 'single_scale'), only_eval_json(out.parent, 'single_scale')
+    assert both['metric'] == pytest.approx(alone['metric'], abs=1e-9)
+    assert 0.0 <= both['metric']['fov.AUC'] <= 1.0
+    with open(out, 'rb') as f:
+        assert all(isinstance(pred, np.ndarray) and pred.dtype == np.int64 for pred in pickle.load(f))
+
+
+def test_show_dir_writes_one_overlay_per_image(tester, tiny_config, tiny_checkpoint, tiny_drive, tmp_path):
+    show_dir = tmp_path / 'show'
+    tester.main([tiny_config, tiny_checkpoint, '--show-dir', str(show_dir), '--work-dir', str(tmp_path)])
+    images = validation_images(tiny_drive)
+    overlays = [str(show_dir / (osp.splitext(osp.basename(f))[0] + '.png')) for f in images]
+    assert sorted(show_dir.iterdir()) == sorted(map(type(show_dir), overlays))
+    for overlay, img_file in zip(overlays, images):
+        assert imread(overlay).shape == imread(img_file).shape
+
+
+@pytest.mark.slow
+def test_aug_test_evaluates_with_flip_and_scales(tester, tiny_config, tiny_checkpoint, tmp_path):
+    tester.main([tiny_config, tiny_checkpoint, '--aug-test', '--eval', 'mDice', '--work-dir', str(tmp_path)])
+    assert 0.0 <= only_eval_json(tmp_path, 'multi_scale')['metric']['mDice'] <= 1.0
+
+
+def test_missing_checkpoint_is_a_clear_error(tester, tiny_config, tmp_path):
+    missing = str(tmp_path / 'nope.pth')
+    with pytest.raises(SystemExit) as err:
+        tester.main([tiny_config, missing, '--eval', 'mDice', '--work-dir', str(tmp_path)])
+    assert err.value.code == f'checkpoint not found: {missing}'  # a message exits with status 1
+
+
+def test_no_operation_is_a_clear_error(tester, tiny_config, tiny_checkpoint, tmp_path):
+    with pytest.raises(SystemExit) as err:
+        tester.main([tiny_config, tiny_checkpoint, '--work-dir', str(tmp_path)])
+    assert 'Please specify at least one operation' in str(err.value.code)
+    assert '"--eval"' in err.value.code and '"--out"' in err.value.code
+    assert not os.listdir(tmp_path)
