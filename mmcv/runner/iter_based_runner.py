@@ -200,7 +200,8 @@ class IterBasedRunner:
     def _autocast(self):
         if self.autocast_dtype is None:
             return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+        # No weight-cast cache: each step casts its weights once anyway, and CUDA-graph capture forbids it.
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype, cache_enabled=False)
 
     def _record(self, outputs: Any, method: str, prefix: str = '') -> None:
         if not isinstance(outputs, dict):

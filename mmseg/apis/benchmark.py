@@ -52,7 +52,9 @@ def _synchronize() -> None:
 def _autocast(amp: Optional[str]):
     if amp is None:
         return contextlib.nullcontext()
-    return torch.autocast('cuda' if torch.cuda.is_available() else 'cpu', dtype=AMP_DTYPES[amp])
+    # cache_enabled=False as in the runner (and as CUDA-graph capture requires)
+    return torch.autocast('cuda' if torch.cuda.is_available() else 'cpu', dtype=AMP_DTYPES[amp],
+                          cache_enabled=False)
 
 
 def _batch_size(data: dict) -> int:

@@ -36,14 +36,17 @@ def load_json(path: Optional[str]) -> Optional[dict]:
         return json.load(f)
 
 
-def summarize(work_dir: str, bench_dir: str, config: str, iters: int, wall_s: float) -> dict:
+def summarize(work_dir: str, bench_dir: str, config: str, iters: int, wall_s: float,
+              cuda_graph: bool = False) -> dict:
     log_json = newest(osp.join(work_dir, '*.log.json'))
     eval_json = load_json(newest(osp.join(work_dir, 'eval_*.json')))
     summary = dict(config=config, max_iters=iters, full_schedule=iters >= 40000, wall_s=wall_s,
+                   cuda_graph=cuda_graph,
                    train_log=osp.basename(log_json) if log_json else None,
                    val_during_training=last_val_record(log_json) if log_json else None,
                    test=eval_json['metric'] if eval_json else None)
-    for name in ('bench_train_bs4', 'bench_train_bs16', 'bench_test', 'env'):
+    for name in ('bench_train_bs4_eager', 'bench_train_bs4_graph', 'bench_train_bs16_eager',
+                 'bench_train_bs16_graph', 'bench_test'):
         report = load_json(osp.join(bench_dir, f'{name}.json'))
         if report is not None:
             summary[name] = {k: report[k] for k in ('images_per_s', 'ms_per_image', 'device', 'batch_size',
@@ -68,8 +71,10 @@ def main(argv=None) -> None:
     parser.add_argument('--config', required=True)
     parser.add_argument('--iters', type=int, required=True)
     parser.add_argument('--wall', type=float, required=True)
+    parser.add_argument('--cuda-graph', default='False', help='True when training used CUDA graphs')
     args = parser.parse_args(argv)
-    summary = summarize(args.work_dir, args.bench_dir, args.config, args.iters, args.wall)
+    summary = summarize(args.work_dir, args.bench_dir, args.config, args.iters, args.wall,
+                        cuda_graph=args.cuda_graph == 'True')
     dump(summary, args.out)
     print(json.dumps(summary, indent=1))
 

@@ -9,6 +9,7 @@ from torch import nn
 from ..builder import SEGMENTORS, build_backbone, build_head, build_neck
 from ..utils import resize
 from .base import BaseSegmentor, TestResult
+from .cuda_graph import GraphedLosses
 
 Box = Tuple[int, int, int, int]
 
@@ -23,7 +24,8 @@ class EncoderDecoder(BaseSegmentor):
 
     Args:
         backbone, decode_head, neck, auxiliary_head: component configs (``auxiliary_head`` may be a list).
-        train_cfg: training options (passed to the heads).
+        train_cfg: training options (passed to the heads); ``cuda_graph=True`` replays the training forward
+            and backward as CUDA graphs (see :mod:`.cuda_graph`).
         test_cfg: ``mode='whole'`` (default) or ``'slide'`` with ``crop_size=(h, w)``, ``stride=(h, w)`` and
             ``window_batch`` (windows per forward pass, default 16: bounds memory; 1 = one at a time).
         pretrained: backbone checkpoint (mmseg 0.x shorthand for ``backbone.init_cfg``).
@@ -50,6 +52,9 @@ class EncoderDecoder(BaseSegmentor):
         self.train_cfg = dict(train_cfg or {})
         self.test_cfg = dict(test_cfg or {})
         _check_test_cfg(self.test_cfg)
+        # a plain attribute, not a child module: the graph wrapper holds this model, not the reverse
+        object.__setattr__(self, '_graphed_losses',
+                           GraphedLosses(self, self._losses) if self.train_cfg.get('cuda_graph') else None)
 
     def init_weights(self) -> None:
         """Load the backbone's pretrained weights (heads are initialised when built)."""
@@ -70,6 +75,12 @@ class EncoderDecoder(BaseSegmentor):
     def forward_train(self, img: torch.Tensor, img_metas: List[dict],
                       gt_semantic_seg: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Losses of the decode head ('decode.*') and auxiliary head(s) ('aux.*', 'aux_<i>.*')."""
+        if self._graphed_losses is not None:
+            return self._graphed_losses(img, img_metas, gt_semantic_seg)
+        return self._losses(img, img_metas, gt_semantic_seg)
+
+    def _losses(self, img: torch.Tensor, img_metas: List[dict],
+                gt_semantic_seg: torch.Tensor) -> Dict[str, torch.Tensor]:
         feats = self.extract_feat(img)
         losses = _add_prefix(self.decode_head.forward_train(feats, img_metas, gt_semantic_seg, self.train_cfg),
                              'decode')
