@@ -7,17 +7,20 @@ temporary folder. All rows run in one process on one core, after one warm-up pas
 """
 import argparse
 import os.path as osp
+import sys
 import tempfile
 import time
 from typing import Optional
 
 import numpy as np
 
-from mmcv.config import Config
-from mmseg.datasets import DRIVEDataset
-from mmseg.datasets.converters import convert_drive
-from mmseg.datasets.pipelines import Compose
-from mmseg.datasets.pipelines.loading import clear_cache
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmcv.config import Config  # noqa: E402
+from mmseg.datasets import DRIVEDataset  # noqa: E402
+from mmseg.datasets.converters import convert_drive  # noqa: E402
+from mmseg.datasets.pipelines import Compose  # noqa: E402
+from mmseg.datasets.pipelines.loading import clear_cache  # noqa: E402
 from mmseg.utils.synthetic import make_synthetic_drive
 
 CONFIG = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs/_base_/datasets/drive.py')
