@@ -100,7 +100,8 @@ def make_input(args: argparse.Namespace, *shape: int) -> torch.Tensor:
 def autocast(args: argparse.Namespace):
     if not args.amp:
         return contextlib.nullcontext()
-    return torch.autocast(torch.device(args.device).type, dtype=torch.bfloat16)
+    # cache_enabled=False as in the runner: a weight-cast cache would break CUDA-graph capture
+    return torch.autocast(torch.device(args.device).type, dtype=torch.bfloat16, cache_enabled=False)
 
 
 def median_seconds(fns: Dict[str, Callable[[], object]], repeats: int, warmup: int,

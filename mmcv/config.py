@@ -349,12 +349,19 @@ class Config:
         object.__setattr__(self, '_text', cfg_text)
 
     @classmethod
-    def fromfile(cls, filename: Union[str, Path]) -> 'Config':
-        """Load a .py config file, its ``_base_`` files included."""
+    def fromfile(cls, filename: Union[str, Path], cfg_options: Optional[dict] = None) -> 'Config':
+        """Load a .py config file, its ``_base_`` files included, then apply ``cfg_options``.
+
+        ``cfg_options`` is what ``--cfg-options`` gives (:class:`DictAction`): dotted keys, merged with
+        :meth:`merge_from_dict`.
+        """
         filename = str(filename)
         _check_config_path(filename)
         cfg_dict, text = _load_file(filename)
-        return cls(cfg_dict, filename=filename, cfg_text=text)
+        cfg = cls(cfg_dict, filename=filename, cfg_text=text)
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+        return cfg
 
     @property
     def filename(self) -> Optional[str]:

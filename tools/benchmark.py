@@ -43,9 +43,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = Config.fromfile(args.config, cfg_options=args.cfg_options)
     report = benchmark(cfg, args.checkpoint, train=args.train, num_images=args.num_images, warmup=args.warmup,
                        repeat_times=args.repeat_times, log_interval=args.log_interval,
                        samples_per_gpu=args.samples_per_gpu, amp=args.amp, channels_last=args.channels_last)

@@ -49,9 +49,7 @@ def read_label_map(path: str) -> np.ndarray:
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = Config.fromfile(args.config, cfg_options=args.cfg_options)
     model = init_segmentor(cfg, args.checkpoint, device=args.device)
     pred = inference_segmentor(model, args.img)[0]
     img = imread(args.img, channel_order='rgb')

@@ -31,9 +31,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = Config.fromfile(args.config, cfg_options=args.cfg_options)
     print(f'Config:\n{cfg.pretty_text}')
     if args.graph:
         from mmseg.apis.inference import init_segmentor

@@ -40,9 +40,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = Config.fromfile(args.config, cfg_options=args.cfg_options)
     if args.checkpoint is None:
         print('no --checkpoint given: exporting randomly initialised weights')
     model = init_segmentor(cfg, args.checkpoint, device='cpu')

@@ -71,9 +71,7 @@ def main(argv=None):
     if not osp.isfile(args.checkpoint):
         sys.exit(f'checkpoint not found: {args.checkpoint}')
 
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = Config.fromfile(args.config, cfg_options=args.cfg_options)
     cfg.gpu_ids = [args.gpu_id]
     distributed = args.launcher != 'none'
     if distributed:

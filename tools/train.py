@@ -87,9 +87,7 @@ def find_latest_checkpoint(work_dir: str):
 
 def setup_cfg(args) -> Config:
     """Load the config and apply the command line to it."""
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = Config.fromfile(args.config, cfg_options=args.cfg_options)
     if cfg.get('cudnn_benchmark', False):
         torch.backends.cudnn.benchmark = True
     if args.work_dir is not None:
@@ -143,7 +141,6 @@ def main(argv=None):
     dash_line = '-' * 60 + '\n'
     logger.info('Environment info:\n' + dash_line + env_info + '\n' + dash_line)
     logger.info(f'Distributed training: {distributed}')
-    logger.info(f'Config:\n{cfg.pretty_text}')
     if cfg.get('resume_from'):
         logger.info(f'Resuming from {cfg.resume_from}')
 
@@ -153,7 +150,9 @@ def main(argv=None):
     logger.info(f'Set random seed to {seed}, deterministic: {args.deterministic}')
     set_random_seed(seed, deterministic=args.deterministic)
     cfg.seed = seed
-    meta = dict(env_info=env_info, seed=seed, exp_name=osp.basename(args.config), config=cfg.pretty_text)
+    config_text = cfg.pretty_text  # rendered once: the log, the run meta and the checkpoints' meta
+    logger.info(f'Config:\n{config_text}')
+    meta = dict(env_info=env_info, seed=seed, exp_name=osp.basename(args.config), config=config_text)
 
     model = build_segmentor(cfg.model, train_cfg=cfg.get('train_cfg'), test_cfg=cfg.get('test_cfg'))
     model.init_weights()
@@ -165,7 +164,7 @@ def main(argv=None):
         val_dataset.pipeline = cfg.data.train.pipeline
         datasets.append(build_dataset(val_dataset))
     if cfg.checkpoint_config is not None:
-        cfg.checkpoint_config.meta = dict(mmseg_version=__version__, config=cfg.pretty_text,
+        cfg.checkpoint_config.meta = dict(mmseg_version=__version__, config=config_text,
                                           CLASSES=list(datasets[0].CLASSES), PALETTE=datasets[0].PALETTE)
     model.CLASSES = datasets[0].CLASSES
     meta.update(cfg.checkpoint_config.get('meta', {}) if cfg.checkpoint_config else {})

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mmseg.datasets.pipelines import (Compose, Normalize, Pad, PhotoMetricDistortion, RandomCrop, RandomFlip,
-                                      Resize)
+                                      RandomRotate90, Resize)
 
 
 def test_resize_keep_ratio_fits_scale_bounds(sample):
@@ -95,6 +95,25 @@ def test_random_flip_prob_and_direction(sample):
     assert np.array_equal(forced['img'], sample['img'][::-1])
     np.random.seed(0)
     assert 30 < sum(RandomFlip(prob=0.5)(copy.deepcopy(sample))['flip'] for _ in range(100)) < 70
+
+
+def test_random_rotate90_is_exact_and_covers_all_angles():
+    img = np.arange(6 * 4 * 3, dtype=np.uint8).reshape(6, 4, 3)
+    seg = np.arange(24, dtype=np.uint8).reshape(6, 4)
+    sample = dict(img=img, gt_semantic_seg=seg, seg_fields=['gt_semantic_seg'], img_shape=img.shape)
+    np.random.seed(0)
+    seen = set()
+    for _ in range(200):
+        out = RandomRotate90()(copy.deepcopy(sample))
+        k = out['rotate90']
+        seen.add(k)
+        assert np.array_equal(out['img'], np.rot90(img, k)) and out['img'].flags['C_CONTIGUOUS']
+        assert np.array_equal(out['gt_semantic_seg'], np.rot90(seg, k))
+        assert out['img_shape'] == out['img'].shape == ((4, 6, 3) if k % 2 else (6, 4, 3))
+    assert seen == {0, 1, 2, 3}
+    assert RandomRotate90(prob=0.0)(copy.deepcopy(sample))['rotate90'] == 0
+    with pytest.raises(ValueError, match='RandomRotate90: prob must be in'):
+        RandomRotate90(prob=1.5)
 
 
 def test_photometric_distortion_changes_colours_not_shape(sample):

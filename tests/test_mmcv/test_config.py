@@ -261,6 +261,15 @@ def test_merge_from_dict(bases):
     assert cfg.train_pipeline[1].img_scale == (584, 565)  # another copy of the list, untouched
 
 
+def test_fromfile_applies_cfg_options(bases):
+    path = write(bases, 'c.py', "_base_ = ['_base_/models/unet.py', '_base_/datasets/drive.py']\n")
+    cfg = Config.fromfile(path, cfg_options={'model.backbone.depth': 50, 'data.train.pipeline.1.img_scale': (9, 9)})
+    assert cfg.model.backbone.depth == 50 and cfg.data.train.pipeline[1].img_scale == (9, 9)
+    assert Config.fromfile(path, cfg_options=None).model.backbone.depth == 34
+    with pytest.raises(KeyError, match=r'data\.train\.pipeline\.7: .*a list of length 3'):
+        Config.fromfile(path, cfg_options={'data.train.pipeline.7.a': 1})
+
+
 @pytest.mark.parametrize('options, allow_list_keys, error, pattern', [
     ({'model.backbone.depth.x': 1}, True, TypeError,
      r'cannot merge a dict into model\.backbone\.depth: it holds a value of type int \(34\)'),

@@ -3,10 +3,11 @@ from .compose import Compose
 from .formatting import Collect, DefaultFormatBundle, ImageToTensor, to_tensor
 from .loading import LoadAnnotations, LoadImageFromFile, LoadImageFromWebcam
 from .test_time_aug import MultiScaleFlipAug
-from .transforms import Normalize, Pad, PhotoMetricDistortion, RandomCrop, RandomFlip, Resize
+from .transforms import (Normalize, Pad, PhotoMetricDistortion, RandomCrop, RandomFlip, RandomRotate90,
+                         Resize)
 
 __all__ = [
     'Compose', 'Collect', 'DefaultFormatBundle', 'ImageToTensor', 'to_tensor', 'LoadAnnotations',
     'LoadImageFromFile', 'LoadImageFromWebcam', 'MultiScaleFlipAug', 'Normalize', 'Pad',
-    'PhotoMetricDistortion', 'RandomCrop', 'RandomFlip', 'Resize'
+    'PhotoMetricDistortion', 'RandomCrop', 'RandomFlip', 'RandomRotate90', 'Resize'
 ]
