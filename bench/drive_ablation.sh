@@ -3,11 +3,13 @@
 # validation metrics. Each config in configs/unet++/ablation/ changes one thing against the 4k-iteration base.
 #   bash bench/drive_ablation.sh [CONFIG ...]       (default: every config in configs/unet++/ablation/)
 # Needs data/DRIVE (python tools/convert_datasets/drive.py training.zip test.zip). Work dirs:
-# work_dirs/ablation/<config name>/; a config whose work dir already holds a finished log is not run again.
+# $WORK_ROOT/<config name>/ (WORK_ROOT defaults to work_dirs/ablation); a config whose run finished there is
+# not run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
 SEED=${SEED:-0}
+export WORK_ROOT=${WORK_ROOT:-work_dirs/ablation}
 if [ "$#" -eq 0 ]; then
     set -- configs/unet++/ablation/*.py
 fi
@@ -16,12 +18,12 @@ for cfg in "$@"; do
 done
 for cfg in "$@"; do
     name=$(basename "$cfg" .py)
-    wd=work_dirs/ablation/$name
+    wd=$WORK_ROOT/$name
     if [ -f "$wd/DONE" ]; then
         echo "== $name: already done ($wd), skipped"
         continue
     fi
-    mkdir -p work_dirs/ablation
+    mkdir -p "$WORK_ROOT"
     echo "== $name: training ($(date +%H:%M:%S))"
     start=$(date +%s)
     "$PY" tools/train.py "$cfg" --work-dir "$wd" --seed "$SEED" > "$wd.stdout" 2>&1 || {
@@ -33,7 +35,7 @@ import glob, json, os, sys
 rows = []
 for cfg in sys.argv[1:]:
     name = os.path.basename(cfg)[:-3]
-    wd = f'work_dirs/ablation/{name}'
+    wd = os.path.join(os.environ['WORK_ROOT'], name)
     logs = sorted(glob.glob(f'{wd}/*.log.json'))
     val = None
     for line in open(logs[-1]) if logs else []:
