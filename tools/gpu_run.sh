@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # DRIVE end to end on one GPU, as one command: convert the zips, measure the train step, train the headline
-# recipe (configs/unet++/unet++_r34_40k_drive_1gpu_bs16_amp.py), evaluate mDice on the 20 test images, time the
+# recipe (configs/unet++/unet++_r34_40k_drive_1gpu_bs16_amp_adamw.py), evaluate mDice on the 20 test images, time the
 # test set, and write logs plus summary.json into OUT_DIR.
 #
 #   bash tools/gpu_run.sh TRAIN_ZIP TEST_ZIP OUT_DIR [BUDGET_S]
@@ -16,7 +16,7 @@ OUT_DIR=$3
 BUDGET_S=${4:-540}
 PY=${PYTHON:-python3}
 BENCH_STEPS=${BENCH_STEPS:-150}
-CONFIG=${CONFIG:-configs/unet++/unet++_r34_40k_drive_1gpu_bs16_amp.py}
+CONFIG=${CONFIG:-configs/unet++/unet++_r34_40k_drive_1gpu_bs16_amp_adamw.py}
 AMP=${AMP:-bf16}
 SPEED_FLAGS="--channels-last"
 [ "$AMP" = none ] || SPEED_FLAGS="--amp $AMP --channels-last"
