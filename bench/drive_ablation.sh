@@ -31,17 +31,14 @@ for cfg in "$@"; do
     echo $(( $(date +%s) - start )) > "$wd/DONE"
 done
 "$PY" - "$@" <<'PYEOF'
-import glob, json, os, sys
+import os, sys
+from mmseg.utils.run_summary import last_val_record, newest
 rows = []
 for cfg in sys.argv[1:]:
     name = os.path.basename(cfg)[:-3]
     wd = os.path.join(os.environ['WORK_ROOT'], name)
-    logs = sorted(glob.glob(f'{wd}/*.log.json'))
-    val = None
-    for line in open(logs[-1]) if logs else []:
-        rec = json.loads(line)
-        if rec.get('mode') == 'val':
-            val = rec
+    log = newest(f'{wd}/*.log.json')
+    val = last_val_record(log) if log else None
     secs = open(f'{wd}/DONE').read().strip() if os.path.exists(f'{wd}/DONE') else '?'
     if val is None:
         rows.append((name, '-', '-', '-', '-', secs))
