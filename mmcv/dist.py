@@ -4,6 +4,7 @@ Every helper also works in a plain single process (no process group): rank 0 of 
 """
 import contextlib
 import functools
+import gc
 import os
 import os.path as osp
 import shutil
@@ -128,6 +129,22 @@ def barrier() -> None:
     """Wait for all ranks; nothing to wait for without a process group."""
     if is_distributed():
         dist.barrier()
+
+
+def close_dist() -> None:
+    """Leave the process group cleanly: free dead wrappers, wait for all ranks, then destroy the group.
+
+    A DistributedDataParallel object that survives into interpreter shutdown can be torn down after
+    its process group, and the C++ side then aborts the process (SIGABRT, "terminate called without
+    an active exception"), which fails the launcher even though the work finished. Callers drop
+    their references to wrapped models first; ``gc.collect`` frees the reference cycles DDP keeps.
+    Nothing happens without a process group.
+    """
+    if not is_distributed():
+        return
+    gc.collect()
+    dist.barrier()
+    dist.destroy_process_group()
 
 
 def all_reduce_mean(tensor: torch.Tensor) -> torch.Tensor:

@@ -13,7 +13,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import torch  # noqa: E402
 
 from mmcv.config import Config, DictAction  # noqa: E402
-from mmcv.dist import get_dist_info, init_dist  # noqa: E402
+from mmcv.dist import close_dist, get_dist_info, init_dist  # noqa: E402
 from mmcv.fileio import mkdir_or_exist  # noqa: E402
 from mmseg import __version__  # noqa: E402
 from mmseg.apis import init_random_seed, set_random_seed, train_segmentor  # noqa: E402
@@ -174,3 +174,4 @@ def main(argv=None):
 
 if __name__ == '__main__':
     main()
+    close_dist()  # after main's models are gone: no rank aborts at exit

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from mmcv.dist import (all_reduce_mean, barrier, collect_results_cpu, collect_results_gpu, get_dist_info,
-                       init_dist, is_distributed, master_only, sync_random_seed)
+from mmcv.dist import (all_reduce_mean, barrier, close_dist, collect_results_cpu, collect_results_gpu,
+                       get_dist_info, init_dist, is_distributed, master_only, sync_random_seed)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LAUNCH_ENV = ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT')
@@ -22,7 +22,7 @@ TWO_RANKS = textwrap.dedent('''
     import json, os, sys
     import numpy as np
     import torch
-    from mmcv.dist import (all_reduce_mean, barrier, collect_results_cpu, collect_results_gpu,
+    from mmcv.dist import (all_reduce_mean, barrier, close_dist, collect_results_cpu, collect_results_gpu,
                            get_dist_info, init_dist, is_distributed, master_only, sync_random_seed)
 
     init_dist('pytorch')
@@ -41,6 +41,8 @@ TWO_RANKS = textwrap.dedent('''
     barrier()
     out['default_tmpdir_left'] = os.path.exists('.dist_test')
     out['user_tmpdir'] = sorted(os.listdir(user_tmpdir))
+    close_dist()
+    out['closed'] = not is_distributed() and get_dist_info() == (0, 1)
     print(json.dumps(out))
 ''')
 
@@ -92,6 +94,7 @@ def two_ranks(tmp_path_factory):
 def test_two_ranks_know_their_place(two_ranks):
     assert [(o['rank'], o['world_size'], o['distributed']) for o in two_ranks] == [(0, 2, True), (1, 2, True)]
     assert [o['master'] for o in two_ranks] == ['ran', None]
+    assert [o['closed'] for o in two_ranks] == [True, True]
 
 
 def test_collect_results_restores_dataset_order_on_rank_0(two_ranks):
@@ -145,6 +148,7 @@ def test_single_process_fallbacks():
     assert 0 <= sync_random_seed() < 2**31
     assert master_only(lambda x: x + 1)(1) == 2
     barrier()
+    close_dist()
     tensor = torch.tensor([3.0])
     assert all_reduce_mean(tensor) is tensor and tensor.item() == 3.0
 

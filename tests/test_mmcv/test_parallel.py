@@ -8,6 +8,7 @@ import torch.multiprocessing as mp
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmcv.dist import close_dist
 from mmcv.parallel import MMDataParallel, MMDistributedDataParallel, is_module_wrapper, to_device, unwrap_model
 
 
@@ -88,6 +89,7 @@ def _free_port() -> int:
 def _ddp_worker(rank: int, port: int, world_size: int) -> None:
     torch.set_num_threads(1)
     dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=world_size)
+    wrapped = None
     try:
         torch.manual_seed(rank)  # different initial weights: DDP must broadcast rank 0's
         model = Seg()
@@ -106,7 +108,8 @@ def _ddp_worker(rank: int, port: int, world_size: int) -> None:
         assert torch.equal(gathered[0], gathered[1]), 'parameters differ across ranks'
         assert wrapped(return_loss=False, **_batch()).shape == (2, 6, 6)
     finally:
-        dist.destroy_process_group()
+        del wrapped  # a DDP object freed after its process group aborts the process at exit
+        close_dist()
 
 
 def test_ddp_keeps_parameters_identical_across_two_processes():
