@@ -5,5 +5,6 @@
 #   python tools/train.py configs/unet++/unet++_r34_16k_drive_cpu_adamw_rot90.py --seed 0
 _base_ = './unet++_r34_16k_drive_cpu_adamw.py'
 train_pipeline = {{_base_.train_pipeline}}
-train_pipeline.insert(5, dict(type='RandomRotate90', prob=0.75))  # after RandomFlip, as in _base_/datasets
+_after_flip = [t['type'] for t in train_pipeline].index('RandomFlip') + 1  # right after the horizontal flip
+train_pipeline.insert(_after_flip, dict(type='RandomRotate90', prob=0.75))
 data = dict(train=dict(dataset=dict(pipeline=train_pipeline)))

@@ -2,5 +2,6 @@
 # square crop), on top of the base pipeline.
 _base_ = './unet++_r34_4k_drive_cpu_base.py'
 train_pipeline = {{_base_.train_pipeline}}
-train_pipeline.insert(5, dict(type='RandomRotate90', prob=0.75))  # after RandomFlip
+_after_flip = [t['type'] for t in train_pipeline].index('RandomFlip') + 1  # right after the horizontal flip
+train_pipeline.insert(_after_flip, dict(type='RandomRotate90', prob=0.75))
 data = dict(train=dict(dataset=dict(pipeline=train_pipeline)))
