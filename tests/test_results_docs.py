@@ -1,9 +1,10 @@
 """The figures in configs/unet++/README.md are the ones in the committed logs and eval files beside it."""
 import glob
-import json
 import os.path as osp
 
 import pytest
+
+from mmseg.utils.run_summary import last_val_record, load_json
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS = osp.join(ROOT, 'configs', 'unet++', 'results')
@@ -22,7 +23,7 @@ def test_results_are_committed():
 
 @pytest.mark.parametrize('path', EVALS, ids=[osp.basename(p) for p in EVALS])
 def test_eval_file_figures_are_in_the_readme(path):
-    metric = json.load(open(path))['metric']
+    metric = load_json(path)['metric']
     text = open(README).read()
     assert osp.basename(path) in text, f'{osp.basename(path)} is not cited in {README}'
     for key in ('mDice', 'Dice.vessel', 'fov.AUC', 'fov.F1'):
@@ -31,8 +32,7 @@ def test_eval_file_figures_are_in_the_readme(path):
 
 @pytest.mark.parametrize('path', LOGS, ids=[osp.basename(p) for p in LOGS])
 def test_final_validation_of_each_log_is_in_the_readme(path):
-    records = [json.loads(line) for line in open(path) if line.strip()]
-    vals = [r for r in records if r.get('mode') == 'val']
-    assert vals, f'{path} has no validation record'
+    val = last_val_record(path)
+    assert val is not None, f'{path} has no validation record'
     text = open(README).read()
-    assert f'{percent(vals[-1]["mDice"])}' in text, f'final mDice of {osp.basename(path)} not in README'
+    assert percent(val['mDice']) in text, f'final mDice of {osp.basename(path)} not in README'
