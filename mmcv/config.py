@@ -9,10 +9,17 @@ library, never the project: configs are data. Inheritance:
   merged into the bases' dicts key by key. ``_delete_=True`` in a dict replaces the base's dict.
 * ``{{ _base_.crop_size }}`` (also ``{{ _base_.model.backbone }}``) is replaced by the base's value;
   the file may equally use ``_base_.crop_size`` or ``_base_['crop_size']`` as a Python expression.
+
+A public name is assigned once per file: a second plain ``x = ...`` would silently drop the first, so
+it is an error (changing it in place, ``x.insert(...)`` or ``x += ...``, or a rebinding that reads it,
+``x = [t for t in x if ...]``, is fine). ``custom_imports = dict(imports=['my_pkg.my_loss'])`` makes
+:meth:`Config.fromfile` import those modules, so components they register are found by ``type``.
 """
 import argparse
 import ast
 import copy
+import difflib
+import importlib
 import keyword
 import math
 import os.path as osp
@@ -25,6 +32,7 @@ from mmcv.fileio import atomic_write, dump
 
 BASE_KEY = '_base_'
 DELETE_KEY = '_delete_'
+CUSTOM_IMPORTS_KEY = 'custom_imports'
 RESERVED_KEYS = ('filename', 'text', 'pretty_text')
 PROJECT_PACKAGES = ('mmcv', 'mmseg')
 LINE_WIDTH = 100
@@ -186,6 +194,49 @@ def _check_imports(tree: ast.Module, filename: str) -> None:
                                   f'the project ({name}); refer to components by dict(type=...) instead')
 
 
+def _assigned_names(node: ast.stmt) -> List[str]:
+    """The names a top-level ``x = ...`` / ``x: T = ...`` statement binds (tuple targets unpacked)."""
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        targets = [node.target]
+    else:
+        return []
+    names = []
+    while targets:
+        target = targets.pop(0)
+        if isinstance(target, ast.Name):
+            names.append(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            targets.extend(target.elts)
+    return names
+
+
+def _reads(node: ast.stmt, name: str) -> bool:
+    value = getattr(node, 'value', None)
+    return value is not None and any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+                                     for n in ast.walk(value))
+
+
+def _check_single_assignment(tree: ast.Module, filename: str) -> None:
+    """Refuse a public top-level name bound twice by plain assignment: the first value would be lost.
+
+    Changing a value in place (``x.insert(...)``, ``x += ...``, ``x['k'] = ...``) and a rebinding that
+    reads the name (``x = [t for t in x if ...]``) keep what was there and are allowed.
+    """
+    first_line: Dict[str, int] = {}
+    for node in tree.body:
+        for name in _assigned_names(node):
+            if name.startswith('_'):
+                continue
+            if name in first_line and not _reads(node, name):
+                raise ValueError(
+                    f'{filename}: {name!r} is assigned twice at the top level (line {first_line[name]} and '
+                    f'line {node.lineno}); the second assignment replaces the first, whose keys would be '
+                    f'silently lost. Merge them into one assignment (or change the value in place).')
+            first_line.setdefault(name, node.lineno)
+
+
 def _pop_base_names(tree: ast.Module, filename: str) -> List[str]:
     """Remove the top-level ``_base_ = ...`` statement from ``tree``; return the base paths it names."""
     found = [node for node in tree.body if isinstance(node, ast.Assign) and len(node.targets) == 1
@@ -260,6 +311,7 @@ def _load_file(filename: str, chain: Tuple[str, ...] = ()) -> Tuple[ConfigDict, 
     source, refs = _substitute_base_refs(original)
     tree = _parse(source, filename)
     _check_imports(tree, filename)
+    _check_single_assignment(tree, filename)
     base_names = _pop_base_names(tree, filename)
     if refs and not base_names:
         raise KeyError(f'{filename} refers to {{{{ {BASE_KEY}.{refs[0]} }}}} but sets no {BASE_KEY}')
@@ -272,6 +324,62 @@ def _load_file(filename: str, chain: Tuple[str, ...] = ()) -> Tuple[ConfigDict, 
                         'replace the base value instead of merging into it') from None
     text = '\n'.join(base_texts + [f'{filename}\n{original}'])
     return merged, text
+
+
+def _warn(message: str) -> None:
+    """A warning of the 'mmcv' logger (printed on rank 0; torch is imported only now)."""
+    from mmcv.logging import get_logger
+    get_logger('mmcv').warning(message)
+
+
+def _import_custom_modules(custom_imports: Any, filename: str) -> None:
+    """Import the modules of ``custom_imports=dict(imports=[...], allow_failed_imports=False)``."""
+    where = f'{filename}: {CUSTOM_IMPORTS_KEY}'
+    if not isinstance(custom_imports, dict) or 'imports' not in custom_imports:
+        raise TypeError(f"{where} must be dict(imports=['module', ...], allow_failed_imports=False), "
+                        f'got {custom_imports!r}')
+    unknown = sorted(set(custom_imports) - {'imports', 'allow_failed_imports'})
+    if unknown:
+        raise KeyError(f"{where} has unknown keys {unknown}; it takes 'imports' and 'allow_failed_imports'")
+    modules = custom_imports['imports']
+    modules = [modules] if isinstance(modules, str) else modules
+    if not isinstance(modules, (list, tuple)) or not all(isinstance(m, str) for m in modules):
+        raise TypeError(f'{where}.imports must be a module name or a list of them, got {modules!r}')
+    allow_failed = custom_imports.get('allow_failed_imports', False)
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception as e:
+            message = (f'{where} could not import {module!r}: {type(e).__name__}: {e} (is the folder holding '
+                       'it on sys.path / PYTHONPATH?)')
+            if not allow_failed:
+                raise ImportError(message + '; set allow_failed_imports=True to go on without it') from e
+            _warn(message + '; going on without it (allow_failed_imports=True)')
+
+
+def _warn_new_key(full_key: str, tree: dict) -> None:
+    """Warn when the dotted ``full_key`` is not in ``tree``, naming the nearest existing key."""
+    node: Any = tree
+    parts = full_key.split('.')
+    for i, part in enumerate(parts):
+        if part == DELETE_KEY:
+            return
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, dict):
+            parent = '.'.join(parts[:i])
+            keys = [str(k) for k in node]
+            close = difflib.get_close_matches(part, keys, n=1, cutoff=0.6)
+            prefix = parent + '.' if parent else ''
+            hint = (f'did you mean {prefix + close[0]!r}?' if close else
+                    f'{parent or "the config"} has the keys {keys}')
+            _warn(f'option {full_key!r} adds a new key: {parent or "the config"} has no key {part!r}, so '
+                  f'nothing may read it ({hint})')
+            return
+        else:
+            return  # a scalar or list on the way: merging reports what is wrong
 
 
 # -------------------------------------------------------------------------------------- formatting
@@ -349,11 +457,14 @@ class Config:
         object.__setattr__(self, '_text', cfg_text)
 
     @classmethod
-    def fromfile(cls, filename: Union[str, Path], cfg_options: Optional[dict] = None) -> 'Config':
+    def fromfile(cls, filename: Union[str, Path], cfg_options: Optional[dict] = None,
+                 import_custom_modules: bool = True) -> 'Config':
         """Load a .py config file, its ``_base_`` files included, then apply ``cfg_options``.
 
         ``cfg_options`` is what ``--cfg-options`` gives (:class:`DictAction`): dotted keys, merged with
-        :meth:`merge_from_dict`.
+        :meth:`merge_from_dict`. Then the modules of ``custom_imports=dict(imports=[...],
+        allow_failed_imports=False)`` are imported (with ``import_custom_modules``); one that fails to
+        import is an error, or a warning with ``allow_failed_imports=True``.
         """
         filename = str(filename)
         _check_config_path(filename)
@@ -361,6 +472,8 @@ class Config:
         cfg = cls(cfg_dict, filename=filename, cfg_text=text)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
+        if import_custom_modules and cfg.get(CUSTOM_IMPORTS_KEY) is not None:
+            _import_custom_modules(cfg[CUSTOM_IMPORTS_KEY], filename)
         return cfg
 
     @property
@@ -403,9 +516,12 @@ class Config:
 
         ``{'model.backbone.depth': 50}`` sets one nested key (missing dicts are created);
         with ``allow_list_keys`` an index selects a list item: ``'data.train.pipeline.1.img_scale'``.
+        A key the config does not have yet is added with a warning naming the nearest existing key
+        (``data.samples_per_gpuu`` -> did you mean ``data.samples_per_gpu``?).
         """
         nested: Dict[str, Any] = {}
         for full_key, value in options.items():
+            _warn_new_key(full_key, self._cfg_dict)
             *parents, last = full_key.split('.')
             node = nested
             for i, part in enumerate(parents):

@@ -7,4 +7,5 @@ _base_ = './unet++_r34_16k_drive_cpu_adamw.py'
 train_pipeline = {{_base_.train_pipeline}}
 _after_flip = [t['type'] for t in train_pipeline].index('RandomFlip') + 1  # right after the horizontal flip
 train_pipeline.insert(_after_flip, dict(type='RandomRotate90', prob=0.75))
-data = dict(train=dict(dataset=dict(pipeline=train_pipeline)))
+# 4 loader workers: what its committed run (and the 32k one) used, results/*.log.json
+data = dict(workers_per_gpu=4, train=dict(dataset=dict(pipeline=train_pipeline)))

@@ -1,6 +1,7 @@
 """Config files: inheritance, references, access, merging options, pretty text, DictAction."""
 import argparse
 import copy
+import logging
 import pickle
 import textwrap
 
@@ -326,3 +327,152 @@ def test_dict_action_errors(arg, message, capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(['--cfg-options', arg])
     assert message.replace('\\', '') in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------- a name assigned twice in a file
+
+def test_a_name_assigned_twice_is_an_error_naming_file_name_and_lines(tmp_path):
+    path = write(tmp_path, 'twice.py', '''
+        data = dict(samples_per_gpu=4, workers_per_gpu=2)
+        runner = dict(max_iters=16000)
+        data = dict(train=dict(times=2))
+    ''')
+    with pytest.raises(ValueError, match=r"twice\.py: 'data' is assigned twice at the top level "
+                                         r'\(line 2 and line 4\)'):
+        Config.fromfile(path)
+
+
+@pytest.mark.parametrize('source', [
+    'data, lr = dict(a=1), 0.1\ndata = dict(b=2)\n',
+    'data: dict = dict(a=1)\ndata = dict(b=2)\n',
+])
+def test_a_name_assigned_twice_in_other_forms_is_an_error(tmp_path, source):
+    with pytest.raises(ValueError, match="'data' is assigned twice"):
+        Config.fromfile(write(tmp_path, 'c.py', source))
+
+
+def test_changing_a_value_in_place_or_from_itself_is_not_a_second_assignment(tmp_path):
+    path = write(tmp_path, 'inplace.py', '''
+        pipeline = [dict(type='A'), dict(type='B')]
+        pipeline.insert(1, dict(type='C'))
+        pipeline += [dict(type='D')]
+        pipeline[0] = dict(type='E')
+        pipeline = [t for t in pipeline if t['type'] != 'B']
+        _tmp = 1
+        _tmp = 2
+        if True:
+            flag = 1
+        else:
+            flag = 2
+    ''')
+    assert [t['type'] for t in Config.fromfile(path).pipeline] == ['E', 'C', 'D']
+
+
+# -------------------------------------------------------------------- unknown keys in options
+
+@pytest.mark.parametrize('key, nearest', [
+    ('data.samples_per_gpuu', "'data.samples_per_gpu'"),
+    ('evaluation.intervall', "'evaluation.interval'"),
+    ('model.backbone.dept', "'model.backbone.depth'"),
+    ('evaluatoin.interval', "'evaluation'"),
+    ('data.train.pipeline.1.img_scal', "'data.train.pipeline.1.img_scale'"),
+])
+def test_an_option_with_a_key_the_config_lacks_warns_with_the_nearest_key(bases, caplog, key, nearest):
+    path = write(bases, 'c.py', "_base_ = ['_base_/models/unet.py', '_base_/datasets/drive.py']\n"
+                                'evaluation = dict(interval=4000)\n')
+    with caplog.at_level('WARNING', logger='mmcv'):
+        cfg = Config.fromfile(path, cfg_options={key: 64})
+    assert f'option {key!r} adds a new key' in caplog.text and f'did you mean {nearest}?' in caplog.text
+    # printed too: the 'mmcv' logger writes to stderr (its stream predates capsys, so check the handler)
+    assert any(type(h) is logging.StreamHandler for h in logging.getLogger('mmcv').handlers)
+    node = cfg
+    for part in key.split('.'):
+        node = node[int(part)] if part.isdigit() else node[part]
+    assert node == 64  # still added: a genuinely new key must keep working
+
+
+def test_an_option_with_an_existing_key_does_not_warn(bases, caplog):
+    path = write(bases, 'c.py', "_base_ = ['_base_/models/unet.py', '_base_/datasets/drive.py']\n")
+    with caplog.at_level('WARNING', logger='mmcv'):
+        Config.fromfile(path, cfg_options={'data.samples_per_gpu': 8, 'model.test_cfg': dict(_delete_=True, a=1),
+                                           'model.test_cfg._delete_': True})
+    assert not caplog.records
+
+
+def test_an_option_far_from_every_key_lists_the_keys(bases, caplog):
+    path = write(bases, 'c.py', "_base_ = '_base_/models/unet.py'\n")
+    with caplog.at_level('WARNING', logger='mmcv'):
+        Config.fromfile(path, cfg_options={'model.xyz': 1})
+    assert "model has the keys ['type', 'backbone', 'decode_head', 'test_cfg']" in caplog.text
+
+
+# -------------------------------------------------------------------------------- custom_imports
+
+LOSS_MODULE = '''
+from mmseg.models.builder import LOSSES
+
+
+@LOSSES.register_module()
+class UserLossFromCustomImports:
+    def __init__(self, loss_weight=1.0):
+        self.loss_weight = loss_weight
+'''
+
+
+@pytest.fixture
+def user_package(tmp_path, monkeypatch):
+    """A package 'user_pkg' on sys.path whose module 'user_loss' registers a loss; undone afterwards."""
+    import sys
+
+    from mmseg.models.builder import LOSSES
+    write(tmp_path, 'user_pkg/__init__.py', '')
+    write(tmp_path, 'user_pkg/user_loss.py', LOSS_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(LOSSES, '_module_dict', dict(LOSSES._module_dict))
+    yield tmp_path
+    for name in ('user_pkg.user_loss', 'user_pkg'):
+        sys.modules.pop(name, None)
+
+
+def test_custom_imports_register_a_users_loss(user_package):
+    from mmseg.models.builder import LOSSES, build_loss
+    cfg_path = write(user_package, 'c.py', '''
+        custom_imports = dict(imports=['user_pkg.user_loss'], allow_failed_imports=False)
+        loss = dict(type='UserLossFromCustomImports', loss_weight=2.0)
+    ''')
+    Config.fromfile(cfg_path, import_custom_modules=False)
+    assert 'UserLossFromCustomImports' not in LOSSES
+    cfg = Config.fromfile(cfg_path)
+    assert build_loss(cfg.loss).loss_weight == 2.0
+
+
+def test_custom_imports_from_cfg_options(user_package):
+    from mmseg.models.builder import LOSSES
+    Config.fromfile(write(user_package, 'c.py', 'a = 1\n'),
+                    cfg_options={'custom_imports': dict(imports='user_pkg.user_loss')})
+    assert 'UserLossFromCustomImports' in LOSSES
+
+
+def test_custom_imports_failure_is_an_error_naming_file_and_module(tmp_path):
+    path = write(tmp_path, 'c.py', "custom_imports = dict(imports=['no_such_pkg_xyz.loss'])\n")
+    with pytest.raises(ImportError, match=r"c\.py: custom_imports could not import 'no_such_pkg_xyz\.loss': "
+                                          r"ModuleNotFoundError.*allow_failed_imports=True"):
+        Config.fromfile(path)
+
+
+def test_custom_imports_failure_is_a_warning_when_allowed(tmp_path, caplog):
+    path = write(tmp_path, 'c.py', "custom_imports = dict(imports=['no_such_pkg_xyz'], allow_failed_imports=True)\n")
+    with caplog.at_level('WARNING', logger='mmcv'):
+        cfg = Config.fromfile(path)
+    assert cfg.custom_imports.imports == ['no_such_pkg_xyz']
+    assert "could not import 'no_such_pkg_xyz'" in caplog.text and 'going on without it' in caplog.text
+
+
+@pytest.mark.parametrize('value, error, pattern', [
+    ("['a']", TypeError, r'must be dict\(imports='),
+    ("dict(imports=['a'], allow_failed=True)", KeyError, r"unknown keys \['allow_failed'\]"),
+    ('dict(imports=[1])', TypeError, r'custom_imports\.imports must be a module name'),
+])
+def test_custom_imports_of_the_wrong_shape(tmp_path, value, error, pattern):
+    with pytest.raises(error, match=pattern):
+        Config.fromfile(write(tmp_path, 'c.py', f'custom_imports = {value}\n'))
