@@ -1,4 +1,7 @@
+import logging
+import os
 import random
+import warnings
 
 import numpy as np
 import pytest
@@ -125,3 +128,38 @@ def test_distributed_loader_uses_rank_share(monkeypatch):
     loader = build_dataloader(Range(5), samples_per_gpu=2, workers_per_gpu=0, dist=True, shuffle=False)
     assert [m['idx'] for b in loader for m in b['img_metas']] == [1, 3, 0]
     assert isinstance(loader.sampler, DistributedSampler) and loader.batch_size == 2
+
+
+@pytest.fixture
+def two_cpus(monkeypatch):
+    """This process may run on 2 CPUs (what torch's oversubscription warning also reads)."""
+    monkeypatch.setattr(os, 'sched_getaffinity', lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, 'cpu_count', lambda: 2)
+    monkeypatch.delenv('LOCAL_WORLD_SIZE', raising=False)
+
+
+def test_workers_are_capped_at_the_cpus_without_torchs_warning(two_cpus, caplog):
+    with warnings.catch_warnings(), caplog.at_level(logging.INFO, logger='mmseg'):
+        warnings.simplefilter('error')  # torch warns when a loader has more workers than CPUs
+        loader = build_dataloader(Range(8), samples_per_gpu=2, workers_per_gpu=4, dist=False, seed=1)
+    assert loader.num_workers == 2
+    assert 'data loader workers: 2 (capped from 4: 2 CPUs available)' in caplog.text
+
+
+def test_workers_within_the_cpus_are_kept_and_logged(two_cpus, caplog):
+    with caplog.at_level(logging.INFO, logger='mmseg'):
+        assert build_dataloader(Range(8), samples_per_gpu=2, workers_per_gpu=1, dist=False).num_workers == 1
+        assert build_dataloader(Range(8), samples_per_gpu=2, workers_per_gpu=0, dist=False).num_workers == 0
+    assert 'data loader workers: 1\n' in caplog.text + '\n'
+    assert 'data loader workers: 0 (loading in the main process)' in caplog.text
+
+
+def test_local_ranks_share_the_cpus(two_cpus, monkeypatch, caplog):
+    import mmseg.datasets.builder as builder
+    monkeypatch.setattr(builder, 'get_dist_info', lambda: (1, 2))
+    monkeypatch.setattr(builder, 'sync_random_seed', lambda seed, device='cpu': 0 if seed is None else seed)
+    monkeypatch.setenv('LOCAL_WORLD_SIZE', '2')
+    with caplog.at_level(logging.INFO, logger='mmseg'):
+        loader = build_dataloader(Range(8), samples_per_gpu=2, workers_per_gpu=4, dist=True)
+    assert loader.num_workers == 1
+    assert 'capped from 4: 2 CPUs available, shared by 2 processes on this machine' in caplog.text
