@@ -13,6 +13,7 @@ import torch  # noqa: E402
 from mmcv.config import Config, DictAction  # noqa: E402
 from mmcv.dist import close_dist, get_dist_info, init_dist  # noqa: E402
 from mmcv.fileio import dump, mkdir_or_exist  # noqa: E402
+from mmseg.apis.check_args import check_test_args  # noqa: E402
 from mmseg.apis.testing import run_test  # noqa: E402
 
 
@@ -70,6 +71,10 @@ def main(argv=None):
         sys.exit('The output file must be a pkl file.')
     if not osp.isfile(args.checkpoint):
         sys.exit(f'checkpoint not found: {args.checkpoint}')
+    try:
+        check_test_args(args)  # fail now, not after the inference pass
+    except ValueError as e:
+        sys.exit(str(e))
 
     cfg = Config.fromfile(args.config, cfg_options=args.cfg_options)
     cfg.gpu_ids = [args.gpu_id]

@@ -1,0 +1,53 @@
+"""Checks of a tool's arguments that would otherwise fail only after the work: run them first."""
+import argparse
+import difflib
+import os
+import os.path as osp
+import tempfile
+from typing import Sequence
+
+from mmseg.core.evaluation.metrics import METRICS
+
+
+def check_metrics(metrics: Sequence[str], flag: str = '--eval') -> None:
+    """Refuse metric names the datasets do not compute, suggesting the nearest one."""
+    for metric in metrics:
+        if metric not in METRICS:
+            close = difflib.get_close_matches(metric, METRICS, n=1, cutoff=0.5)
+            hint = f'did you mean {close[0]!r}? ' if close else ''
+            raise ValueError(f'{flag} {metric!r} is not a metric the dataset computes; {hint}'
+                             f'choose from {", ".join(METRICS)}')
+
+
+def check_writable_dir(path: str, flag: str) -> None:
+    """Create ``path`` (and its parents) if missing; refuse it if that fails or it is not writable."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        raise ValueError(f'{flag}: cannot create the folder {path} ({e.strerror or e})') from None
+    try:
+        fd, probe = tempfile.mkstemp(dir=path, prefix='.write_check_')
+        os.close(fd)
+        os.remove(probe)
+    except OSError as e:
+        raise ValueError(f'{flag}: the folder {path} is not writable ({e.strerror or e})') from None
+
+
+def check_test_args(args: argparse.Namespace) -> None:
+    """Check tools/test.py's arguments before any model or data is loaded (ValueError on a problem).
+
+    ``--eval`` names must be metrics the dataset computes; the folders of ``--show-dir``, of the
+    ``--out`` file and ``--work-dir`` are created when missing and must be writable, so that the
+    results of a long inference pass are never lost to a typo or a read-only path.
+    """
+    if getattr(args, 'eval', None):
+        check_metrics(args.eval)
+    out = getattr(args, 'out', None)
+    if out:
+        if osp.isdir(out):
+            raise ValueError(f'--out {out} is a folder; give a file name such as {osp.join(out, "results.pkl")}')
+        check_writable_dir(osp.dirname(osp.abspath(out)), f'--out {out}')
+    for flag in ('show_dir', 'work_dir'):
+        path = getattr(args, flag, None)
+        if path:
+            check_writable_dir(osp.abspath(path), '--' + flag.replace('_', '-'))
