@@ -221,8 +221,8 @@ def _reads(node: ast.stmt, name: str) -> bool:
 def _check_single_assignment(tree: ast.Module, filename: str) -> None:
     """Refuse a public top-level name bound twice by plain assignment: the first value would be lost.
 
-    Changing a value in place (``x.insert(...)``, ``x += ...``, ``x['k'] = ...``) and a rebinding that
-    reads the name (``x = [t for t in x if ...]``) keep what was there and are allowed.
+    Changing a value in place (``x.insert(...)``, ``x += ...``, ``x['k'] = ...``) keeps what was there,
+    and a rebinding that reads the name (``x = [t for t in x if ...]``) uses it on purpose: both are allowed.
     """
     first_line: Dict[str, int] = {}
     for node in tree.body:
