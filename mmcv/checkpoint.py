@@ -85,6 +85,10 @@ class KeyMatch(NamedTuple):
     unexpected: List[str]
     mismatched: List[Tuple[str, tuple, tuple]]  # (key, shape in the state_dict, shape in the model)
 
+    @property
+    def model_keys(self) -> int:
+        return len(self.matched) + len(self.missing) + len(self.mismatched)
+
 
 def match_keys(module: nn.Module, state_dict: Dict[str, Any]) -> KeyMatch:
     """Compare the keys and shapes of ``state_dict`` with those of ``module.state_dict()``."""
@@ -97,8 +101,8 @@ def match_keys(module: nn.Module, state_dict: Dict[str, Any]) -> KeyMatch:
                     unexpected=[key for key in state_dict if key not in own], mismatched=mismatched)
 
 
-def _describe(match: KeyMatch, total: int) -> str:
-    lines = [f'{len(match.matched)} of the model\'s {total} keys load; {len(match.missing)} missing, '
+def _describe(match: KeyMatch) -> str:
+    lines = [f'{len(match.matched)} of the model\'s {match.model_keys} keys load; {len(match.missing)} missing, '
              f'{len(match.unexpected)} unexpected, {len(match.mismatched)} of another shape']
     if match.missing:
         lines.append(f'missing keys: {_some(match.missing)}')
@@ -111,6 +115,21 @@ def _describe(match: KeyMatch, total: int) -> str:
     return '\n'.join(lines)
 
 
+def _prefix_hint(module: nn.Module, match: KeyMatch) -> str:
+    """A hint when the unexpected keys are mostly those of one submodule without its prefix."""
+    own = set(module.state_dict())
+    best, prefix = 0, ''
+    for name, _ in module.named_children():
+        count = sum(f'{name}.{key}' in own for key in match.unexpected)
+        if count > best:
+            best, prefix = count, name
+    if not best or best * 2 < len(match.unexpected):
+        return ''
+    return (f'\nIts keys are those of model.{prefix} without the "{prefix}." prefix: to initialise only that part, '
+            f'give the file as its pretrained weights (e.g. model.{prefix}.init_cfg=dict(type=\'Pretrained\', '
+            'checkpoint=...)).')
+
+
 def check_coverage(module: nn.Module, state_dict: Dict[str, Any], source: str = 'state_dict',
                    strict: bool = False, partial: bool = False) -> KeyMatch:
     """Raise a RuntimeError unless ``state_dict`` fits ``module``; return the key match.
@@ -119,16 +138,15 @@ def check_coverage(module: nn.Module, state_dict: Dict[str, Any], source: str = 
     allowed); ``strict`` refuses extra keys too; ``partial`` only needs one key to fit.
     """
     match = match_keys(module, state_dict)
-    total = len(match.matched) + len(match.missing) + len(match.mismatched)
     if partial:
-        refused = not match.matched and total > 0
+        refused = not match.matched and match.model_keys > 0
         advice = 'none of its keys fits this model: is it a checkpoint of another model?'
     else:
         refused = bool(match.missing or match.mismatched or (strict and match.unexpected))
         advice = ('it does not cover the model: is it a checkpoint of another model or config? To load only '
                   'the keys that fit, ask for a partial load (--partial-load).')
     if refused:
-        raise RuntimeError(f'cannot load {source}: {advice}\n{_describe(match, total)}')
+        raise RuntimeError(f'cannot load {source}: {advice}\n{_describe(match)}{_prefix_hint(module, match)}')
     return match
 
 
@@ -293,8 +311,7 @@ def load_state_dict(module: nn.Module, state_dict: Dict[str, torch.Tensor], stri
     """
     match = check_coverage(module, state_dict, source, strict=strict, partial=partial)
     if match.missing or match.unexpected or match.mismatched:
-        total = len(match.matched) + len(match.missing) + len(match.mismatched)
-        print_log(f'loading {source} into {type(module).__name__}: {_describe(match, total)}',
+        print_log(f'loading {source} into {type(module).__name__}: {_describe(match)}',
                   logger=logger, level=logging.WARNING)
     module.load_state_dict({key: state_dict[key] for key in match.matched}, strict=False)
 

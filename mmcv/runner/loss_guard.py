@@ -44,7 +44,9 @@ class LossGuard:
             finite = flag.to(device, torch.int32)
             dist.all_reduce(finite, op=dist.ReduceOp.MIN)
         if finite is not None and not bool(finite):
-            where = f'at iteration {last_iter}' if first == last_iter else f'between iterations {first} and {last_iter}'
+            where = f'between iterations {first} and {last_iter}'
+            if first == last_iter:
+                where = f'at iteration {last_iter}'
             raise FloatingPointError(
                 f'the loss became NaN or Inf {where}; training stopped. No checkpoint was written after it, '
                 'and every checkpoint this run wrote was checked to hold finite weights, buffers and optimizer '
