@@ -3,16 +3,21 @@
 Every checkpoint written here loads with ``torch.load(weights_only=True)``: it holds only tensors,
 numbers, strings and plain containers (RNG states, config text and environment info included), and
 loading never unpickles arbitrary objects. Files are written atomically, so a crash while saving
-leaves the previous file intact.
+leaves the previous file intact (and a temporary that :func:`remove_stale_temporaries` clears later).
+
+Every floating tensor is checked for NaN/Inf before a checkpoint is written and when one is loaded
+(:func:`check_finite`), and a checkpoint must hold every key of the model with its shape unless a
+partial load is asked for (:func:`check_coverage`).
 """
 import logging
+import os
 import os.path as osp
 import pickle
 import random
 import re
 import time
 from collections import OrderedDict
-from typing import Any, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 from urllib.parse import urlparse
 
 import numpy as np
@@ -26,6 +31,123 @@ from mmcv.parallel import unwrap_model
 
 TORCHVISION_PREFIX = 'torchvision://'
 _PLAIN_TYPES = (bool, int, float, str, torch.Tensor, torch.dtype, torch.device, torch.Size)
+# What mmcv.fileio.atomic_write leaves behind when killed while writing NAME.pth: .NAME.pth.RANDOM.tmp
+_CHECKPOINT_TEMPORARY = re.compile(r'\..+\.pth\.[A-Za-z0-9_]+\.tmp')
+_LISTED = 10  # keys named in an error before "... and N more"
+
+
+def _some(names: Sequence[str]) -> str:
+    """The first names of ``names``, comma separated, with how many were left out."""
+    shown = ', '.join(names[:_LISTED])
+    return shown + (f' ... and {len(names) - _LISTED} more' if len(names) > _LISTED else '')
+
+
+def _floating_tensors(state: Any, prefix: str = '') -> Iterator[Tuple[str, torch.Tensor]]:
+    """(dotted name, tensor) for every floating or complex tensor in nested dicts, lists and tuples."""
+    if isinstance(state, torch.Tensor):
+        if state.is_floating_point() or state.is_complex():
+            yield prefix, state
+    elif isinstance(state, dict):
+        for key, value in state.items():
+            yield from _floating_tensors(value, f'{prefix}.{key}' if prefix else str(key))
+    elif isinstance(state, (list, tuple)):
+        for index, value in enumerate(state):
+            yield from _floating_tensors(value, f'{prefix}.{index}' if prefix else str(index))
+
+
+def nonfinite_tensors(state: Any) -> List[str]:
+    """Names of the floating tensors in ``state`` (nested containers) that hold a NaN or an Inf.
+
+    One synchronisation per device: the per-tensor flags are reduced on the device first.
+    """
+    by_device: Dict[torch.device, List[Tuple[str, torch.Tensor]]] = {}
+    for name, tensor in _floating_tensors(state):
+        by_device.setdefault(tensor.device, []).append((name, tensor))
+    bad = []
+    for named in by_device.values():
+        flags = torch.stack([torch.isfinite(tensor.detach()).all() for _, tensor in named])
+        if not bool(flags.all()):
+            bad += [name for (name, _), ok in zip(named, flags.tolist()) if not ok]
+    return bad
+
+
+def check_finite(state: Any, source: str) -> None:
+    """Raise FloatingPointError naming ``source`` and the first tensors of ``state`` with NaN or Inf."""
+    bad = nonfinite_tensors(state)
+    if bad:
+        raise FloatingPointError(f'{source}: NaN or Inf values in {len(bad)} tensor(s): {_some(bad)}')
+
+
+class KeyMatch(NamedTuple):
+    """How the keys of a state_dict match a model's."""
+    matched: List[str]
+    missing: List[str]
+    unexpected: List[str]
+    mismatched: List[Tuple[str, tuple, tuple]]  # (key, shape in the state_dict, shape in the model)
+
+    @property
+    def model_keys(self) -> int:
+        return len(self.matched) + len(self.missing) + len(self.mismatched)
+
+
+def match_keys(module: nn.Module, state_dict: Dict[str, Any]) -> KeyMatch:
+    """Compare the keys and shapes of ``state_dict`` with those of ``module.state_dict()``."""
+    own = module.state_dict()
+    mismatched = [(key, tuple(value.shape), tuple(own[key].shape)) for key, value in state_dict.items()
+                  if key in own and isinstance(value, torch.Tensor) and value.shape != own[key].shape]
+    wrong = {key for key, _, _ in mismatched}
+    return KeyMatch(matched=[key for key in own if key in state_dict and key not in wrong],
+                    missing=[key for key in own if key not in state_dict],
+                    unexpected=[key for key in state_dict if key not in own], mismatched=mismatched)
+
+
+def _describe(match: KeyMatch) -> str:
+    lines = [f'{len(match.matched)} of the model\'s {match.model_keys} keys load; {len(match.missing)} missing, '
+             f'{len(match.unexpected)} unexpected, {len(match.mismatched)} of another shape']
+    if match.missing:
+        lines.append(f'missing keys: {_some(match.missing)}')
+    if match.unexpected:
+        lines.append(f'unexpected keys: {_some(match.unexpected)}')
+    lines += [f'size mismatch for {key}: {theirs} in the checkpoint, {ours} in the model'
+              for key, theirs, ours in match.mismatched[:_LISTED]]
+    if len(match.mismatched) > _LISTED:
+        lines.append(f'... and {len(match.mismatched) - _LISTED} more keys of another shape')
+    return '\n'.join(lines)
+
+
+def _prefix_hint(module: nn.Module, match: KeyMatch) -> str:
+    """A hint when the unexpected keys are mostly those of one submodule without its prefix."""
+    own = set(module.state_dict())
+    best, prefix = 0, ''
+    for name, _ in module.named_children():
+        count = sum(f'{name}.{key}' in own for key in match.unexpected)
+        if count > best:
+            best, prefix = count, name
+    if not best or best * 2 < len(match.unexpected):
+        return ''
+    return (f'\nIts keys are those of model.{prefix} without the "{prefix}." prefix: to initialise only that part, '
+            f'give the file as its pretrained weights (e.g. model.{prefix}.init_cfg=dict(type=\'Pretrained\', '
+            'checkpoint=...)).')
+
+
+def check_coverage(module: nn.Module, state_dict: Dict[str, Any], source: str = 'state_dict',
+                   strict: bool = False, partial: bool = False) -> KeyMatch:
+    """Raise a RuntimeError unless ``state_dict`` fits ``module``; return the key match.
+
+    By default every key of the module must be there with its shape (unexpected extra keys are
+    allowed); ``strict`` refuses extra keys too; ``partial`` only needs one key to fit.
+    """
+    match = match_keys(module, state_dict)
+    if partial:
+        refused = not match.matched and match.model_keys > 0
+        advice = 'none of its keys fits this model: is it a checkpoint of another model?'
+    else:
+        refused = bool(match.missing or match.mismatched or (strict and match.unexpected))
+        advice = ('it does not cover the model: is it a checkpoint of another model or config? To load only '
+                  'the keys that fit, ask for a partial load (--partial-load).')
+    if refused:
+        raise RuntimeError(f'cannot load {source}: {advice}\n{_describe(match)}{_prefix_hint(module, match)}')
+    return match
 
 
 def weights_to_cpu(state_dict: Dict[str, torch.Tensor]) -> 'OrderedDict[str, torch.Tensor]':
@@ -96,6 +218,9 @@ def save_checkpoint(model: nn.Module, filename: str, optimizer=None, meta: Optio
                     scaler=None) -> None:
     """Write ``model``'s weights (on CPU, wrappers stripped) and the training state to ``filename``.
 
+    Raises FloatingPointError, writing nothing, if a parameter, buffer or optimizer state tensor
+    holds a NaN or an Inf.
+
     Args:
         model: the model, wrapped or not.
         filename: the file to write; its folder is created. Written atomically.
@@ -106,13 +231,17 @@ def save_checkpoint(model: nn.Module, filename: str, optimizer=None, meta: Optio
     """
     if meta is not None and not isinstance(meta, dict):
         raise TypeError(f'meta must be a dict or None, got {type(meta).__name__}')
+    state = {'state_dict': get_state_dict(model)}
+    if optimizer is not None:
+        state['optimizer'] = _optimizer_state(optimizer)
+    check_finite(state, f'{filename} was not written')
     meta = dict(meta or {})
     meta.setdefault('mmcv_version', mmcv.__version__)
     meta['time'] = time.asctime()
-    checkpoint = {'meta': _to_plain(meta), 'state_dict': weights_to_cpu(get_state_dict(model)),
+    checkpoint = {'meta': _to_plain(meta), 'state_dict': weights_to_cpu(state['state_dict']),
                   'rng': get_rng_state()}
     if optimizer is not None:
-        checkpoint['optimizer'] = _optimizer_state(optimizer)
+        checkpoint['optimizer'] = state['optimizer']
     if scaler is not None:
         checkpoint['scaler'] = scaler.state_dict()
     mkdir_or_exist(osp.dirname(osp.abspath(filename)))
@@ -173,35 +302,22 @@ def _load_checkpoint(filename: str, map_location=None) -> Any:
 
 
 def load_state_dict(module: nn.Module, state_dict: Dict[str, torch.Tensor], strict: bool = False,
-                    logger=None, source: str = 'state_dict') -> None:
-    """Copy ``state_dict`` into ``module``, reporting missing, unexpected and wrongly shaped keys.
+                    logger=None, source: str = 'state_dict', partial: bool = False) -> None:
+    """Copy ``state_dict`` into ``module`` after :func:`check_coverage` accepted it.
 
-    With ``strict`` any of them is an error (RuntimeError); otherwise they are logged as a warning
-    and the matching keys are loaded.
+    By default every key of the module must be in ``state_dict`` with its shape and extra keys are
+    logged as a warning; ``strict`` refuses extra keys; ``partial`` loads the keys that fit and
+    warns about the others (RuntimeError if none fits).
     """
-    own = module.state_dict()
-    mismatched = [(key, tuple(value.shape), tuple(own[key].shape)) for key, value in state_dict.items()
-                  if key in own and isinstance(value, torch.Tensor) and value.shape != own[key].shape]
-    skip = {key for key, _, _ in mismatched}
-    result = module.load_state_dict({k: v for k, v in state_dict.items() if k not in skip}, strict=False)
-    problems = []
-    if result.unexpected_keys:
-        problems.append(f'unexpected keys in {source}: {", ".join(result.unexpected_keys)}')
-    missing = [key for key in result.missing_keys if key not in skip]
-    if missing:
-        problems.append(f'missing keys in {source}: {", ".join(missing)}')
-    for key, theirs, ours in mismatched:
-        problems.append(f'size mismatch for {key}: {theirs} in {source}, {ours} in the model')
-    if not problems:
-        return
-    message = f'while loading {source} into {type(module).__name__}:\n' + '\n'.join(problems)
-    if strict:
-        raise RuntimeError(message)
-    print_log(message, logger=logger, level=logging.WARNING)
+    match = check_coverage(module, state_dict, source, strict=strict, partial=partial)
+    if match.missing or match.unexpected or match.mismatched:
+        print_log(f'loading {source} into {type(module).__name__}: {_describe(match)}',
+                  logger=logger, level=logging.WARNING)
+    module.load_state_dict({key: state_dict[key] for key in match.matched}, strict=False)
 
 
 def load_checkpoint(model: nn.Module, filename: str, map_location='cpu', strict: bool = False, logger=None,
-                    revise_keys: Sequence[Tuple[str, str]] = ((r'^module\.', ''),)) -> dict:
+                    revise_keys: Sequence[Tuple[str, str]] = ((r'^module\.', ''),), partial: bool = False) -> dict:
     """Load the weights of ``filename`` into ``model`` (wrapped or not) and return the whole checkpoint.
 
     Args:
@@ -209,9 +325,14 @@ def load_checkpoint(model: nn.Module, filename: str, map_location='cpu', strict:
         filename: a checkpoint written by :func:`save_checkpoint`, a file holding a bare state_dict,
             or ``torchvision://NAME`` (read from the torch hub cache, never downloaded).
         map_location: where tensors are loaded (``torch.load``'s argument).
-        strict: raise on missing, unexpected or wrongly shaped keys instead of warning.
+        strict: also refuse keys the model does not have (missing or wrongly shaped keys are
+            always refused unless ``partial``).
         logger: where warnings go (see :func:`mmcv.logging.print_log`).
         revise_keys: (regex, replacement) pairs applied to every key; by default drops 'module.'.
+        partial: load the keys that fit and warn about the others (fine-tuning from another model).
+
+    Raises FloatingPointError if a weight of the file is NaN or Inf, RuntimeError if its keys do not
+    fit (see :func:`check_coverage`).
     """
     checkpoint = _load_checkpoint(filename, map_location)
     if not isinstance(checkpoint, dict):
@@ -220,5 +341,27 @@ def load_checkpoint(model: nn.Module, filename: str, map_location='cpu', strict:
     state_dict = checkpoint.get('state_dict', checkpoint)
     for pattern, replacement in revise_keys:
         state_dict = OrderedDict((re.sub(pattern, replacement, key), value) for key, value in state_dict.items())
-    load_state_dict(unwrap_model(model), state_dict, strict=strict, logger=logger, source=str(filename))
+    check_finite(state_dict, f'checkpoint {filename}')
+    load_state_dict(unwrap_model(model), state_dict, strict=strict, logger=logger, source=str(filename),
+                    partial=partial)
     return checkpoint
+
+
+def remove_stale_temporaries(folder: str, logger=None) -> List[str]:
+    """Delete the ``.NAME.pth.RANDOM.tmp`` files an interrupted save left in ``folder``; return their names.
+
+    Only names of that pattern are touched. Call it before this run writes checkpoints there: a
+    checkpoint being written by another process into the same folder would lose its temporary.
+    """
+    if not osp.isdir(folder):
+        return []
+    removed = []
+    for name in sorted(os.listdir(folder)):
+        path = osp.join(folder, name)
+        if _CHECKPOINT_TEMPORARY.fullmatch(name) and osp.isfile(path) and not osp.islink(path):
+            os.remove(path)
+            removed.append(name)
+    if removed:
+        print_log(f'removed {len(removed)} temporary file(s) of interrupted checkpoint saves from {folder}: '
+                  f'{", ".join(removed)}', logger=logger, level=logging.WARNING)
+    return removed

@@ -24,6 +24,8 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='where to save the evaluation metrics as JSON '
                         '(default: work_dirs/<config name>)')
     parser.add_argument('--aug-test', action='store_true', help='use flip and multi-scale augmentation')
+    parser.add_argument('--partial-load', action='store_true', help='accept a checkpoint that holds only some '
+                        'of the model\'s weights (the rest stay random); by default it must hold them all')
     parser.add_argument('--out', help='output result file in pickle format')
     parser.add_argument('--format-only', action='store_true',
                         help='format the output results without performing evaluation')
@@ -99,7 +101,8 @@ def main(argv=None):
     outputs, metrics = run_test(cfg, args.checkpoint, distributed=distributed, aug_test=args.aug_test,
                                 eval_metrics=args.eval, eval_options=args.eval_options or {},
                                 keep_raw=bool(args.out or args.format_only), show_dir=show_dir,
-                                opacity=args.opacity, tmpdir=args.tmpdir, gpu_collect=args.gpu_collect)
+                                opacity=args.opacity, tmpdir=args.tmpdir, gpu_collect=args.gpu_collect,
+                                partial_load=args.partial_load)
     if rank != 0:
         return
     if args.out:

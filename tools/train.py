@@ -28,6 +28,8 @@ def parse_args(argv=None):
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models (default: work_dirs/<config name>)')
     parser.add_argument('--load-from', help='the checkpoint file to load weights from')
+    parser.add_argument('--partial-load', action='store_true', help='let --load-from (or load_from) hold only '
+                        'some of the model\'s weights (sets load_from_partial=True); by default it must hold them all')
     parser.add_argument('--resume-from', help='the checkpoint file to resume from')
     parser.add_argument('--auto-resume', action='store_true',
                         help='resume from the newest checkpoint in the work dir, if there is one')
@@ -96,6 +98,10 @@ def setup_cfg(args) -> Config:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     if args.load_from is not None:
         cfg.load_from = args.load_from
+    if args.partial_load:
+        if not cfg.get('load_from'):
+            raise ValueError('--partial-load applies to --load-from (or load_from in the config); neither is set')
+        cfg.load_from_partial = True
     if args.resume_from is not None:
         cfg.resume_from = args.resume_from
     if args.gpus is not None:

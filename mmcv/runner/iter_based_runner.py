@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 
-from mmcv.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
+from mmcv.checkpoint import load_checkpoint, remove_stale_temporaries, save_checkpoint, set_rng_state
 from mmcv.dist import get_dist_info
 from mmcv.fileio import atomic_write, mkdir_or_exist
 from mmcv.logging import get_logger
@@ -270,10 +270,13 @@ class IterBasedRunner:
         self.logger.info(f'Start running, work_dir: {self.work_dir}')
         self.logger.info(f'Hooks will be executed in the following order:\n{self.get_hook_info()}')
         self.logger.info(f'workflow: {list(workflow)}, max: {self._max_iters} iters')
+        if self.rank == 0 and self.work_dir is not None:
+            remove_stale_temporaries(self.work_dir, self.logger)
         self.call_hook('before_run')
         self._iter_loaders = [IterLoader(loader) for loader in data_loaders]
         self.call_hook('before_epoch')
         self._apply_resumed_state()
+        self.loss_guard.reset(self._iter + 1)
         while self._iter < self._max_iters:
             for (mode, iters), loader in zip(workflow, self._iter_loaders):
                 self._inner_iter = 0
@@ -291,37 +294,41 @@ class IterBasedRunner:
                         save_optimizer: bool = True, create_symlink: bool = True) -> str:
         """Save the training state to ``out_dir/filename_tmpl.format(iteration)`` and return the path.
 
-        Raises FloatingPointError instead of saving if a loss since the last check or a weight is
-        NaN/Inf. ``create_symlink`` points ``latest.pth`` at the new file.
+        Raises FloatingPointError instead of saving if a loss since the last check, a weight, a
+        buffer or an optimizer state is NaN/Inf; ``latest.pth`` then still points at the last good
+        file. ``create_symlink`` points ``latest.pth`` at the new file.
         """
         if meta is not None and not isinstance(meta, dict):
             raise TypeError(f'meta must be a dict or None, got {type(meta).__name__}')
         done = self._iter + int(self._step_done)
         self.loss_guard.check(done, across_ranks=False)
-        self._check_finite_weights(done)
         meta = dict(meta or {})
         meta.update(self.meta)
         meta.update(iter=done, epoch=self._epoch, data_loaders=[loader.state_dict() for loader in self._iter_loaders])
         filename = filename_tmpl.format(done)
         path = osp.join(out_dir, filename)
-        save_checkpoint(self.model, path, optimizer=self.optimizer if save_optimizer else None, meta=meta,
-                        scaler=self.grad_scaler)
+        try:
+            save_checkpoint(self.model, path, optimizer=self.optimizer if save_optimizer else None, meta=meta,
+                            scaler=self.grad_scaler)
+        except FloatingPointError as e:
+            last = self.meta.get('hook_msgs', {}).get('last_ckpt')
+            raise FloatingPointError(f'training stopped after iteration {done}: {e}. The last checkpoint '
+                                     f'written is {last or "none (this run wrote none)"}. Try a lower learning '
+                                     'rate or grad_clip in optimizer_config.') from e
         if create_symlink:
             _point_latest_to(out_dir, filename)
         return path
 
-    def _check_finite_weights(self, done: int) -> None:
-        flags = [torch.isfinite(p.detach()).all() for p in self.model.parameters() if p.is_floating_point()]
-        if flags and not bool(torch.stack(flags).all()):
-            raise FloatingPointError(f'the model has NaN or Inf weights after iteration {done}; '
-                                     'no checkpoint was written')
-
     def load_checkpoint(self, filename: str, map_location='cpu', strict: bool = False,
-                        revise_keys: Sequence[Tuple[str, str]] = ((r'^module\.', ''),)) -> dict:
-        """Load weights only (e.g. ``load_from``); training starts at iteration 0."""
-        self.logger.info(f'load checkpoint from {filename}')
+                        revise_keys: Sequence[Tuple[str, str]] = ((r'^module\.', ''),),
+                        partial: bool = False) -> dict:
+        """Load weights only (e.g. ``load_from``); training starts at iteration 0.
+
+        The file must hold every key of the model unless ``partial`` (see mmcv.checkpoint.load_checkpoint).
+        """
+        self.logger.info(f'load checkpoint from {filename}' + (' (partial load)' if partial else ''))
         return load_checkpoint(self.model, filename, map_location=map_location, strict=strict, logger=self.logger,
-                               revise_keys=revise_keys)
+                               revise_keys=revise_keys, partial=partial)
 
     def resume(self, checkpoint: str, resume_optimizer: bool = True, map_location='default') -> None:
         """Continue the training saved in ``checkpoint``: weights, optimizer, iteration, AMP scaler,

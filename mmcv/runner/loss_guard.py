@@ -13,11 +13,17 @@ class LossGuard:
     :meth:`update` costs one small kernel and no synchronisation; :meth:`check` reads the sum
     (one synchronisation) and raises FloatingPointError naming the iterations it covers. Hooks check
     before writing a log line or a checkpoint, so no checkpoint is ever written after a bad loss.
+    The runner calls :meth:`reset` with its first iteration when it starts (after a resume, too).
     """
 
     def __init__(self):
         self._sum: Optional[torch.Tensor] = None
         self._first_iter = 1
+
+    def reset(self, first_iter: int = 1) -> None:
+        """Forget the losses seen so far; the next check covers iterations from ``first_iter`` (1-based)."""
+        self._sum = None
+        self._first_iter = first_iter
 
     def update(self, loss: torch.Tensor) -> None:
         loss = loss.detach()
@@ -38,7 +44,10 @@ class LossGuard:
             finite = flag.to(device, torch.int32)
             dist.all_reduce(finite, op=dist.ReduceOp.MIN)
         if finite is not None and not bool(finite):
+            where = f'between iterations {first} and {last_iter}'
+            if first == last_iter:
+                where = f'at iteration {last_iter}'
             raise FloatingPointError(
-                f'the loss became NaN or Inf between iterations {first} and {last_iter}; training stopped. '
-                'Checkpoints are written only after this check passes, so those on disk hold finite weights. '
-                'Try a lower learning rate, grad_clip in optimizer_config, or check the data.')
+                f'the loss became NaN or Inf {where}; training stopped. No checkpoint was written after it, '
+                'and every checkpoint this run wrote was checked to hold finite weights, buffers and optimizer '
+                'state. Try a lower learning rate, grad_clip in optimizer_config, or check the data.')

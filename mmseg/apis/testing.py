@@ -19,10 +19,12 @@ def enable_aug_test(cfg) -> None:
     cfg.data.test.pipeline[1].flip = True
 
 
-def build_test_model(cfg, checkpoint: Optional[str] = None):
+def build_test_model(cfg, checkpoint: Optional[str] = None, partial_load: bool = False):
     """The segmentor of ``cfg`` for testing (no pretrained download) with ``checkpoint`` loaded, in eval mode.
 
-    The checkpoint's ``meta`` supplies ``CLASSES`` and ``PALETTE`` when it has them.
+    The checkpoint must hold every weight of the model, all finite; ``partial_load`` accepts one that
+    holds only some (the others keep their random init). Its ``meta`` supplies ``CLASSES`` and
+    ``PALETTE`` when it has them.
     """
     cfg.model.pretrained = None
     cfg.model.train_cfg = None
@@ -31,7 +33,7 @@ def build_test_model(cfg, checkpoint: Optional[str] = None):
         backbone.init_cfg = None
     model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
     if checkpoint is not None:
-        meta = load_checkpoint(model, checkpoint, map_location='cpu').get('meta', {})
+        meta = load_checkpoint(model, checkpoint, map_location='cpu', partial=partial_load).get('meta', {})
         for key in ('CLASSES', 'PALETTE'):
             if key in meta:
                 setattr(model, key, meta[key])
@@ -50,8 +52,12 @@ def build_test_loader(cfg, distributed: bool = False):
 def run_test(cfg, checkpoint: str, distributed: bool = False, aug_test: bool = False,
              eval_metrics: Optional[Sequence[str]] = None, eval_options: Optional[dict] = None,
              keep_raw: bool = False, show_dir: Optional[str] = None, opacity: float = 0.5,
-             tmpdir: Optional[str] = None, gpu_collect: bool = False) -> Tuple[Optional[list], Optional[dict]]:
+             tmpdir: Optional[str] = None, gpu_collect: bool = False,
+             partial_load: bool = False) -> Tuple[Optional[list], Optional[dict]]:
     """Predict the test set of ``cfg`` with ``checkpoint``; returns (raw outputs or None, metrics or None).
+
+    The checkpoint is loaded first and refused if it does not cover the model (unless ``partial_load``)
+    or holds NaN/Inf weights.
 
     With ``eval_metrics`` and no ``keep_raw`` only per-image confusion records are kept (flat memory).
     """
@@ -59,9 +65,9 @@ def run_test(cfg, checkpoint: str, distributed: bool = False, aug_test: bool = F
         enable_aug_test(cfg)
     if cfg.get('cudnn_benchmark', False):
         torch.backends.cudnn.benchmark = True
+    model = wrap_model(build_test_model(cfg, checkpoint, partial_load), cfg, distributed)
     data_loader = build_test_loader(cfg, distributed)
     dataset = data_loader.dataset
-    model = wrap_model(build_test_model(cfg, checkpoint), cfg, distributed)
     pre_eval = bool(eval_metrics) and not keep_raw
     return_prob = bool(eval_metrics) and keep_raw  # raw outputs that are evaluated still need the FOV AUC
     if distributed:

@@ -99,7 +99,12 @@ def build_eval_hook(cfg, distributed: bool):
 
 def train_segmentor(model: nn.Module, dataset: Union[object, Sequence], cfg, distributed: bool = False,
                     validate: bool = False, timestamp: Optional[str] = None, meta: Optional[dict] = None):
-    """Train ``model`` on ``dataset`` as ``cfg`` says; returns the finished runner."""
+    """Train ``model`` on ``dataset`` as ``cfg`` says; returns the finished runner.
+
+    ``cfg.resume_from`` continues a run (the file must match the model exactly); otherwise
+    ``cfg.load_from`` starts from its weights, which must cover the model unless
+    ``cfg.load_from_partial`` is True.
+    """
     logger = get_root_logger(log_level=cfg.log_level)
     datasets = dataset if isinstance(dataset, (list, tuple)) else [dataset]
     data_loaders = build_train_loaders(datasets, cfg, distributed)
@@ -117,6 +122,6 @@ def train_segmentor(model: nn.Module, dataset: Union[object, Sequence], cfg, dis
     if cfg.resume_from:
         runner.resume(cfg.resume_from)
     elif cfg.load_from:
-        runner.load_checkpoint(cfg.load_from)
+        runner.load_checkpoint(cfg.load_from, partial=bool(cfg.get('load_from_partial', False)))
     runner.run(data_loaders, cfg.workflow)
     return runner

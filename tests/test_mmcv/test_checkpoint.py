@@ -1,3 +1,4 @@
+import copy
 import logging
 import os
 import pickle
@@ -119,7 +120,7 @@ def test_strict_loading_lists_missing_unexpected_and_mismatched_keys(tmp_path, c
 
     model = Net()
     with caplog.at_level(logging.WARNING, logger='mmcv.test'):
-        load_checkpoint(model, str(path), logger=logging.getLogger('mmcv.test'))
+        load_checkpoint(model, str(path), logger=logging.getLogger('mmcv.test'), partial=True)
     assert 'bn.bias' in caplog.text
     assert torch.equal(model.conv.weight, state['conv.weight'])  # matching keys are loaded
 
@@ -153,3 +154,92 @@ def test_torchvision_names_are_read_from_the_hub_cache_only(tmp_path, monkeypatc
 def test_weights_to_cpu_copies_every_tensor():
     state = weights_to_cpu(Net().state_dict())
     assert all(v.device.type == 'cpu' for v in state.values()) and isinstance(state, OrderedDict)
+
+
+def test_save_refuses_nonfinite_buffers_and_optimizer_state(tmp_path):
+    model, path = _saved(tmp_path)
+    model.bn.running_var[1] = float('inf')
+    with pytest.raises(FloatingPointError, match=r'new\.pth was not written: NaN or Inf .*state_dict\.bn\.running_var'):
+        save_checkpoint(model, str(tmp_path / 'new.pth'))
+    model.bn.running_var.fill_(1.0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model.conv.weight.grad = torch.ones_like(model.conv.weight)
+    optimizer.step()
+    optimizer.state[model.conv.weight]['momentum_buffer'][0] = float('nan')
+    with pytest.raises(FloatingPointError, match=r'optimizer\.state\.0\.momentum_buffer'):
+        save_checkpoint(model, str(tmp_path / 'new.pth'), optimizer=optimizer)
+    assert os.listdir(tmp_path) == ['ckpt.pth']
+
+
+def test_load_refuses_nonfinite_weights_naming_file_and_tensors(tmp_path):
+    state = Net().state_dict()
+    state['bn.running_var'][0] = float('nan')
+    state['conv.weight'][0] = float('-inf')
+    path = tmp_path / 'diverged.pth'
+    torch.save(state, path)
+    model = Net()
+    before = copy.deepcopy(model.state_dict())
+    with pytest.raises(FloatingPointError) as info:
+        load_checkpoint(model, str(path))
+    assert f'checkpoint {path}: NaN or Inf values in 2 tensor(s): conv.weight, bn.running_var' in str(info.value)
+    assert all(torch.equal(a, b) for a, b in zip(before.values(), model.state_dict().values()))
+
+
+class Other(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+        self.conv = nn.Conv2d(1, 3, 1)
+
+
+def test_a_checkpoint_must_cover_the_model_unless_partial(tmp_path, caplog):
+    path = tmp_path / 'other.pth'
+    torch.save(Other().state_dict(), path)
+    model = Net()
+    before = copy.deepcopy(model.state_dict())
+    with pytest.raises(RuntimeError) as info:
+        load_checkpoint(model, str(path))
+    message = str(info.value)
+    assert f'cannot load {path}: it does not cover the model' in message and '--partial-load' in message
+    assert "2 of the model's 7 keys load; 5 missing, 2 unexpected, 0 of another shape" in message
+    assert 'missing keys: bn.weight, bn.bias, bn.running_mean, bn.running_var, bn.num_batches_tracked' in message
+    assert all(torch.equal(a, b) for a, b in zip(before.values(), model.state_dict().values()))
+
+    with caplog.at_level(logging.WARNING, logger='mmcv.test'):
+        load_checkpoint(model, str(path), partial=True, logger=logging.getLogger('mmcv.test'))
+    assert '5 missing' in caplog.text
+    assert torch.equal(model.conv.weight, torch.load(path)['conv.weight'])
+
+    torch.save(nn.Linear(2, 2).state_dict(), path)
+    with pytest.raises(RuntimeError, match='none of its keys fits this model'):
+        load_checkpoint(Net(), str(path), partial=True)
+
+
+def test_extra_keys_are_a_warning_unless_strict(tmp_path, caplog):
+    state = Net().state_dict()
+    state['aux.weight'] = torch.zeros(2)
+    path = tmp_path / 'extra.pth'
+    torch.save(state, path)
+    with caplog.at_level(logging.WARNING, logger='mmcv.test'):
+        load_checkpoint(Net(), str(path), logger=logging.getLogger('mmcv.test'))
+    assert 'unexpected keys: aux.weight' in caplog.text
+    with pytest.raises(RuntimeError, match='unexpected keys: aux.weight'):
+        load_checkpoint(Net(), str(path), strict=True)
+
+
+def test_long_key_lists_are_shortened(tmp_path):
+    wide = nn.Sequential(*[nn.Linear(1, 1) for _ in range(8)])
+    torch.save({}, tmp_path / 'empty.pth')
+    with pytest.raises(RuntimeError, match=r'missing keys: 0\.weight, 0\.bias, .*4\.bias \.\.\. and 6 more'):
+        load_checkpoint(wide, str(tmp_path / 'empty.pth'))
+
+
+def test_remove_stale_temporaries_only_touches_interrupted_saves(tmp_path):
+    names = ['.iter_3.pth.a1b2c3d4.tmp', '.latest.pth.77.tmp', '.config.py.a1b2c3d4.tmp', 'iter_3.pth',
+             '.iter_3.pth.tmp.bak']
+    for name in names:
+        (tmp_path / name).write_bytes(b'x')
+    (tmp_path / '.dir.pth.abcdefgh.tmp').mkdir()
+    assert ckpt_module.remove_stale_temporaries(str(tmp_path)) == ['.iter_3.pth.a1b2c3d4.tmp', '.latest.pth.77.tmp']
+    assert sorted(os.listdir(tmp_path)) == sorted(names[2:] + ['.dir.pth.abcdefgh.tmp'])
+    assert ckpt_module.remove_stale_temporaries(str(tmp_path / 'absent')) == []

@@ -4,6 +4,7 @@ import logging
 import os
 import os.path as osp
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -98,3 +99,55 @@ def test_no_operation_is_a_clear_error(tester, tiny_config, tiny_checkpoint, tmp
     assert 'Please specify at least one operation' in str(err.value.code)
     assert '"--eval"' in err.value.code and '"--out"' in err.value.code
     assert not os.listdir(tmp_path)
+
+
+def foreign_checkpoint(tmp_path) -> str:
+    """A torchvision ResNet-18 state_dict: a real checkpoint, of another model (no key matches)."""
+    import torch
+    import torchvision
+    path = str(tmp_path / 'resnet18.pth')
+    torch.save(torchvision.models.resnet18().state_dict(), path)
+    return path
+
+
+def edited_checkpoint(source: str, path: str, edit) -> str:
+    """A copy of ``source`` whose state_dict went through ``edit`` (in place)."""
+    import torch
+    ckpt = torch.load(source, map_location='cpu', weights_only=True)
+    edit(ckpt['state_dict'])
+    torch.save(ckpt, path)
+    return path
+
+
+def test_checkpoint_of_another_model_is_refused(tester, tiny_config, tmp_path):
+    checkpoint = foreign_checkpoint(tmp_path)
+    with pytest.raises(RuntimeError) as info:
+        tester.main([tiny_config, checkpoint, '--eval', 'mDice', '--work-dir', str(tmp_path)])
+    message = str(info.value)
+    assert f'cannot load {checkpoint}: it does not cover the model' in message and '--partial-load' in message
+    assert re.search(r"0 of the model's \d+ keys load; \d+ missing, 122 unexpected", message)
+    assert 'missing keys: backbone.conv1.weight' in message and 'model.backbone.init_cfg' in message
+    assert not glob.glob(str(tmp_path / 'eval_*.json'))
+
+
+def test_partial_load_tests_a_checkpoint_that_holds_some_weights(tester, tiny_config, tiny_checkpoint, tmp_path):
+    def drop_head(state):
+        for key in [k for k in state if k.startswith('decode_head.')]:
+            del state[key]
+
+    checkpoint = edited_checkpoint(tiny_checkpoint, str(tmp_path / 'backbone_only.pth'), drop_head)
+    with pytest.raises(RuntimeError, match='missing keys: decode_head.'):
+        tester.main([tiny_config, checkpoint, '--eval', 'mDice', '--work-dir', str(tmp_path)])
+    tester.main([tiny_config, checkpoint, '--eval', 'mDice', '--work-dir', str(tmp_path), '--partial-load'])
+    assert 0.0 <= only_eval_json(tmp_path, 'single_scale')['metric']['mDice'] <= 1.0
+
+
+def test_checkpoint_with_nonfinite_weights_is_refused(tester, tiny_config, tiny_checkpoint, tmp_path):
+    def break_bn(state):
+        state['backbone.bn1.running_var'][0] = float('inf')
+
+    checkpoint = edited_checkpoint(tiny_checkpoint, str(tmp_path / 'diverged.pth'), break_bn)
+    with pytest.raises(FloatingPointError) as info:
+        tester.main([tiny_config, checkpoint, '--eval', 'mDice', '--work-dir', str(tmp_path)])
+    assert f'checkpoint {checkpoint}: NaN or Inf values in 1 tensor(s): backbone.bn1.running_var' in str(info.value)
+    assert not glob.glob(str(tmp_path / 'eval_*.json'))

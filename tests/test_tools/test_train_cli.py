@@ -181,3 +181,42 @@ def test_auto_resume_continues_from_newest_checkpoint(train_tool, tiny_config, t
     assert 'Iter [3/4]' in second_log and 'Iter [1/4]' not in second_log
     assert checkpoint_meta(latest)['iter'] == 4
     assert checkpoint_meta(osp.join(work_dir, 'iter_4.pth'))['iter'] == 4
+
+
+def test_partial_load_needs_a_load_from(train_tool, tiny_config):
+    with pytest.raises(ValueError, match='--partial-load applies to --load-from'):
+        parse(train_tool, [tiny_config, '--partial-load'])
+    _, cfg = parse(train_tool, [tiny_config, '--load-from', 'a.pth', '--partial-load'])
+    assert cfg.load_from_partial is True
+    assert parse(train_tool, [tiny_config, '--load-from', 'a.pth'])[1].load_from_partial is False
+
+
+@pytest.mark.slow
+def test_load_from_a_checkpoint_of_another_model_is_refused(train_tool, tiny_config, tmp_path):
+    import torchvision
+    foreign = str(tmp_path / 'resnet18.pth')
+    torch.save(torchvision.models.resnet18().state_dict(), foreign)
+    work_dir = tmp_path / 'work'
+    argv = [tiny_config, '--work-dir', str(work_dir), '--no-validate', '--load-from', foreign,
+            '--cfg-options', 'runner.max_iters=2', *SHORT_RUN]
+    with pytest.raises(RuntimeError, match=f'cannot load {re.escape(foreign)}: it does not cover the model'):
+        train_tool.main(argv)
+    assert not glob.glob(str(work_dir / '*.pth')), 'nothing may be trained from scratch'
+    with pytest.raises(RuntimeError, match='none of its keys fits this model'):
+        train_tool.main([*argv, 'load_from_partial=True'])  # the config key, as --partial-load sets it
+
+
+@pytest.mark.slow
+def test_partial_load_starts_from_the_weights_that_fit(train_tool, tiny_config, tiny_checkpoint, tmp_path):
+    ckpt = torch.load(tiny_checkpoint, map_location='cpu', weights_only=True)
+    backbone = {k: v for k, v in ckpt['state_dict'].items() if k.startswith('backbone.')}
+    partial = str(tmp_path / 'backbone_only.pth')
+    torch.save(backbone, partial)
+    work_dir = tmp_path / 'work'
+    argv = [tiny_config, '--work-dir', str(work_dir), '--no-validate', '--load-from', partial,
+            '--cfg-options', 'runner.max_iters=2', 'optimizer.lr=0', 'lr_config.min_lr=0', *SHORT_RUN]
+    with pytest.raises(RuntimeError, match='missing keys: decode_head.'):
+        train_tool.main(argv)
+    train_tool.main([*argv[:1], '--partial-load', *argv[1:]])
+    trained = torch.load(str(work_dir / 'latest.pth'), map_location='cpu', weights_only=True)['state_dict']
+    assert torch.equal(trained['backbone.conv1.weight'], backbone['backbone.conv1.weight'])  # lr 0: as loaded

@@ -4,6 +4,8 @@ import os.path as osp
 import re
 from typing import Optional
 
+from mmcv.checkpoint import remove_stale_temporaries
+
 from ..builder import HOOKS
 from .hook import Hook
 
@@ -17,7 +19,8 @@ class CheckpointHook(Hook):
         by_epoch: must be False.
         save_optimizer: include the optimizer state (needed to resume).
         out_dir: folder of the files; default the runner's work_dir.
-        max_keep_ckpts: keep only this many newest files of the pattern (<= 0 keeps all).
+        max_keep_ckpts: keep only this many newest files of the pattern (<= 0 keeps all); the file just
+            written (checked finite) is always one of them.
         save_last: also save after the last iteration.
         create_symlink: point latest.pth at the newest file.
         filename_tmpl: file name pattern, '{}' is the iteration.
@@ -46,6 +49,8 @@ class CheckpointHook(Hook):
         self.out_dir = self.out_dir or runner.work_dir
         if self.out_dir is None:
             raise ValueError('CheckpointHook needs out_dir or a runner with a work_dir')
+        if runner.rank == 0 and osp.abspath(self.out_dir) != runner.work_dir:
+            remove_stale_temporaries(self.out_dir, runner.logger)  # the runner cleans its work_dir
 
     def after_train_iter(self, runner) -> None:
         if not (self.every_n_iters(runner, self.interval) or (self.save_last and self.is_last_iter(runner))):
@@ -58,14 +63,16 @@ class CheckpointHook(Hook):
                                       save_optimizer=self.save_optimizer, create_symlink=self.create_symlink)
         runner.meta.setdefault('hook_msgs', {})['last_ckpt'] = path
         if self.max_keep_ckpts > 0:
-            self._remove_old()
+            self._remove_old(osp.basename(path))
 
-    def _remove_old(self) -> None:
-        """Delete files of the pattern in out_dir but the ``max_keep_ckpts`` newest (by iteration)."""
+    def _remove_old(self, just_written: str) -> None:
+        """Delete files of the pattern in out_dir but ``just_written`` and the newest others (by iteration),
+        ``max_keep_ckpts`` files in all: files of an older run with higher numbers never push out the new one."""
         found = []
         for name in os.listdir(self.out_dir):
             match = self._pattern.fullmatch(name)
-            if match:
+            if match and name != just_written:
                 found.append((int(match.group(1)), name))
-        for _, name in sorted(found)[:-self.max_keep_ckpts]:
+        keep = self.max_keep_ckpts - 1
+        for _, name in sorted(found)[:len(found) - keep]:
             os.remove(osp.join(self.out_dir, name))

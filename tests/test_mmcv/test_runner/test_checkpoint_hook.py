@@ -1,4 +1,8 @@
+import logging
 import os
+import os.path as osp
+import subprocess
+import sys
 
 import pytest
 
@@ -33,6 +37,55 @@ def test_max_keep_ckpts_deletes_the_oldest(tmp_path):
     (tmp_path / 'best_mDice_iter_1.pth').write_bytes(b'not ours')
     _run(tmp_path, interval=3, max_keep_ckpts=2)
     assert _files(tmp_path) == ['best_mDice_iter_1.pth', 'iter_10.pth', 'iter_9.pth', 'latest.pth']
+
+
+def test_max_keep_ckpts_never_deletes_the_file_just_written(tmp_path):
+    (tmp_path / 'iter_100.pth').write_bytes(b'left by an older, longer run')
+    _run(tmp_path, interval=3, max_keep_ckpts=1)
+    assert _files(tmp_path) == ['iter_10.pth', 'latest.pth']
+    assert os.readlink(tmp_path / 'latest.pth') == 'iter_10.pth'
+
+
+def test_stale_temporaries_of_interrupted_saves_are_removed_at_start(tmp_path, caplog):
+    stale = ['.iter_4.pth.k2j_9xq1.tmp', '.latest.pth.4242.tmp', '.best_mDice_iter_8.pth.abcdefgh.tmp']
+    kept = ['.notes.txt.abcdefgh.tmp', 'iter_4.pth.tmp', '.iter_4.pth', 'mine.tmp']
+    for name in stale + kept:
+        (tmp_path / name).write_bytes(b'x')
+    with caplog.at_level(logging.WARNING, logger='mmcv.test'):
+        _run(tmp_path, max_iters=2, interval=2)
+    assert _files(tmp_path) == sorted(kept + ['iter_2.pth', 'latest.pth'])
+    assert 'removed 3 temporary file(s)' in caplog.text and all(name in caplog.text for name in stale)
+
+
+KILLED_SAVE = """
+import os, sys, torch
+from mmcv import checkpoint
+def killed(obj, f):
+    f.write(b'half a checkpoint')
+    f.flush()
+    os._exit(9)
+checkpoint.torch.save = killed
+checkpoint.save_checkpoint(torch.nn.Linear(2, 2), sys.argv[1])
+"""
+
+
+def test_a_save_killed_midway_leaves_a_temporary_that_the_next_run_removes(tmp_path):
+    root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    env = dict(os.environ, PYTHONPATH=root)
+    done = subprocess.run([sys.executable, '-c', KILLED_SAVE, str(tmp_path / 'iter_4.pth')], env=env)
+    assert done.returncode == 9
+    (left,) = _files(tmp_path)
+    assert left.startswith('.iter_4.pth.') and left.endswith('.tmp')
+    _run(tmp_path, max_iters=2, interval=2)
+    assert _files(tmp_path) == ['iter_2.pth', 'latest.pth']
+
+
+def test_stale_temporaries_in_a_separate_out_dir_are_removed(tmp_path):
+    out_dir = tmp_path / 'ckpts'
+    out_dir.mkdir()
+    (out_dir / '.iter_2.pth.abcdefgh.tmp').write_bytes(b'x')
+    _run(tmp_path / 'work', max_iters=2, interval=2, out_dir=str(out_dir))
+    assert _files(out_dir) == ['iter_2.pth', 'latest.pth']
 
 
 def test_latest_is_a_copy_where_symlinks_fail(tmp_path, monkeypatch):

@@ -110,3 +110,17 @@ def test_resume_restores_the_grad_scaler(tmp_path):
     resumed.resume(str(tmp_path / 'latest.pth'))
     resumed.run([make_loader()], [('train', 1)])
     assert resumed.grad_scaler.get_scale() == 1024.
+
+
+def test_resume_stays_strict_and_refuses_nonfinite_weights(tmp_path):
+    _train(tmp_path, 0, 10)
+    ckpt = _load_checkpoint(str(tmp_path / 'iter_10.pth'))
+    ckpt['state_dict']['extra.weight'] = torch.zeros(1)
+    torch.save(ckpt, tmp_path / 'extra.pth')
+    with pytest.raises(RuntimeError, match='unexpected keys: extra.weight'):
+        make_runner(tmp_path, ToyModel()).resume(str(tmp_path / 'extra.pth'))
+    del ckpt['state_dict']['extra.weight']
+    ckpt['state_dict']['norm.running_mean'][0] = float('nan')
+    torch.save(ckpt, tmp_path / 'nan.pth')
+    with pytest.raises(FloatingPointError, match=r'nan\.pth: NaN or Inf .*norm\.running_mean'):
+        make_runner(tmp_path, ToyModel()).resume(str(tmp_path / 'nan.pth'))
