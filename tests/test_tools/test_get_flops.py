@@ -1,6 +1,5 @@
 """tools/get_flops.py and mmseg.utils.flops: multiply-adds of the test-time forward pass, parameters."""
 import pytest
-import torch
 from torch import nn
 
 from mmseg.utils.flops import CONVENTION, count_flops

@@ -72,8 +72,8 @@ def launch(script: str, *args: str, cwd, bin_dir=None, **env_vars: str) -> subpr
     env = {k: v for k, v in os.environ.items() if k not in LAUNCH_ENV and not k.startswith('SLURM_')}
     if bin_dir is not None:
         env['PATH'] = f'{bin_dir}{os.pathsep}{env["PATH"]}'
-    env.update(OMP_NUM_THREADS='1', PYTHON=sys.executable, CUDA_VISIBLE_DEVICES='', FAKE_SRUN_LOG=str(cwd / 'srun.json'),
-               **env_vars)
+    env.update(OMP_NUM_THREADS='1', PYTHON=sys.executable, CUDA_VISIBLE_DEVICES='',
+               FAKE_SRUN_LOG=str(cwd / 'srun.json'), **env_vars)
     proc = subprocess.Popen(['bash', osp.join(ROOT, 'tools', script), *args], cwd=cwd, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
