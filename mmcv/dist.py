@@ -5,8 +5,10 @@ Every helper also works in a plain single process (no process group): rank 0 of 
 import contextlib
 import functools
 import gc
+import itertools
 import os
 import os.path as osp
+import re
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +23,8 @@ from mmcv.fileio import dump, load, mkdir_or_exist
 LAUNCHERS = ('pytorch', 'slurm', 'mpi')
 DEFAULT_PORT = '29500'
 DEFAULT_TMPDIR = '.dist_test'
+# where srun puts the hosts of the job step (first: the step's own list)
+SLURM_NODELIST_VARS = ('SLURM_STEP_NODELIST', 'SLURM_NODELIST', 'SLURM_JOB_NODELIST')
 
 
 def init_dist(launcher: str, backend: Optional[str] = None, **kwargs: Any) -> None:
@@ -28,23 +32,24 @@ def init_dist(launcher: str, backend: Optional[str] = None, **kwargs: Any) -> No
 
     Args:
         launcher: 'pytorch' (torchrun), 'slurm' (srun) or 'mpi' (mpirun).
-        backend: 'nccl' or 'gloo'; by default nccl when CUDA is available, else gloo.
+        backend: 'nccl' or 'gloo'; by default nccl when CUDA is available, else gloo (also instead of
+            an explicit 'nccl' on a machine without CUDA).
         kwargs: 'port' for slurm; the rest goes to ``torch.distributed.init_process_group``.
     """
     if launcher not in LAUNCHERS:
         raise ValueError(f'unknown launcher {launcher!r}; valid launchers are {", ".join(LAUNCHERS)}')
     if is_distributed():
         raise RuntimeError('init_dist was called twice: the process group is already initialised')
-    if backend is None:
-        backend = 'nccl' if torch.cuda.is_available() else 'gloo'
+    if backend is None or (backend == 'nccl' and not torch.cuda.is_available()):
+        backend = 'nccl' if torch.cuda.is_available() else 'gloo'  # configs say nccl; CPU-only nodes need gloo
     if launcher == 'pytorch':
         local_rank = _env_from_torchrun()
     elif launcher == 'slurm':
         local_rank = _env_from_slurm(kwargs.pop('port', None))
     else:
         local_rank = _env_from_mpi()
-    if torch.cuda.is_available():
-        torch.cuda.set_device(local_rank)
+    if torch.cuda.is_available():  # modulo: slurm may bind one GPU per task, so that each sees device 0 only
+        torch.cuda.set_device(local_rank % torch.cuda.device_count())
     dist.init_process_group(backend=backend, **kwargs)
 
 
@@ -62,32 +67,109 @@ def _env_from_torchrun() -> int:
 
 
 def _env_from_slurm(port: Optional[int]) -> int:
-    _require_env(('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST'), 'slurm', 'start the job with srun')
+    """Translate srun's environment into torch's; returns the local rank (SLURM_LOCALID).
+
+    MASTER_ADDR: kept if set, else the first host of the step's node list. MASTER_PORT: ``port``, else
+    MASTER_PORT, else PORT, else 29500 + SLURM_JOB_ID % 1000 (two jobs sharing a node then rarely collide).
+    """
+    _require_env(('SLURM_PROCID', 'SLURM_NTASKS'), 'slurm', 'start the job with srun (e.g. tools/slurm_train.sh)')
     rank = int(os.environ['SLURM_PROCID'])
     num_gpus = max(torch.cuda.device_count(), 1)
     local_rank = int(os.environ.get('SLURM_LOCALID', rank % num_gpus))
-    if port is not None:
-        os.environ['MASTER_PORT'] = str(port)
-    os.environ.setdefault('MASTER_PORT', DEFAULT_PORT)
+    os.environ['MASTER_PORT'] = str(_slurm_port(port))
     if 'MASTER_ADDR' not in os.environ:
-        os.environ['MASTER_ADDR'] = _first_slurm_host(os.environ['SLURM_NODELIST'])
+        node_list = next((os.environ[k] for k in SLURM_NODELIST_VARS if os.environ.get(k)), None)
+        if node_list is None:
+            raise RuntimeError(f"init_dist('slurm') needs MASTER_ADDR or one of {', '.join(SLURM_NODELIST_VARS)} "
+                               'to find the host of rank 0; none is set')
+        os.environ['MASTER_ADDR'] = first_slurm_host(node_list)
     os.environ['WORLD_SIZE'] = os.environ['SLURM_NTASKS']
     os.environ['LOCAL_RANK'] = str(local_rank)
     os.environ['RANK'] = str(rank)
     return local_rank
 
 
-def _first_slurm_host(node_list: str) -> str:
-    try:
-        out = subprocess.run(['scontrol', 'show', 'hostnames', node_list], capture_output=True,
-                             text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as e:
-        raise RuntimeError(f'cannot expand SLURM_NODELIST={node_list!r} with "scontrol show hostnames": {e}; '
-                           'set MASTER_ADDR yourself') from e
-    hosts = out.split()
+def _slurm_port(port: Optional[int]) -> int:
+    """The rendezvous port of a slurm job (see :func:`_env_from_slurm`), checked to be a valid port."""
+    for source, value in (('the port argument', port), ('MASTER_PORT', os.environ.get('MASTER_PORT')),
+                          ('PORT', os.environ.get('PORT'))):
+        if value is not None and str(value) != '':
+            if not str(value).isdigit() or not 0 < int(value) < 65536:
+                raise ValueError(f'{source} must be a port number in 1..65535, got {value!r}')
+            return int(value)
+    job_id = os.environ.get('SLURM_JOB_ID', '')
+    return int(DEFAULT_PORT) + (int(job_id) % 1000 if job_id.isdigit() else 0)
+
+
+def expand_slurm_nodelist(node_list: str) -> List[str]:
+    """Host names of a slurm node list: ``'gpu[01-03,07],login1'`` -> gpu01 gpu02 gpu03 gpu07 login1.
+
+    Ranges keep their zero padding; several bracket groups in one name expand to all combinations
+    (``'r[1-2]n[1-2]'`` -> r1n1 r1n2 r2n1 r2n2). Raises ValueError on syntax it does not know.
+    """
+    hosts: List[str] = []
+    for name in _split_top_level(node_list):
+        parts = re.split(r'(\[[^\[\]]*\])', name)
+        choices = [[part] if not part.startswith('[') else _expand_brackets(part[1:-1], node_list) for part in parts]
+        if any('[' in part or ']' in part for part in parts if not part.startswith('[')):
+            raise ValueError(f'unbalanced brackets in slurm node list {node_list!r}')
+        hosts.extend(''.join(combo) for combo in itertools.product(*choices))
     if not hosts:
-        raise RuntimeError(f'"scontrol show hostnames {node_list}" printed no host name; set MASTER_ADDR yourself')
-    return hosts[0]
+        raise ValueError(f'slurm node list {node_list!r} names no host')
+    return hosts
+
+
+def _split_top_level(node_list: str) -> List[str]:
+    """Split at the commas outside brackets."""
+    names, depth, current = [], 0, ''
+    for char in node_list.strip():
+        depth += (char == '[') - (char == ']')
+        if char == ',' and depth == 0:
+            names.append(current)
+            current = ''
+        else:
+            current += char
+    names.append(current)
+    if any(not name for name in names):
+        raise ValueError(f'empty host name in slurm node list {node_list!r}')
+    return names
+
+
+def _expand_brackets(body: str, node_list: str) -> List[str]:
+    """``'01-03,7'`` -> 01 02 03 7."""
+    values = []
+    for item in body.split(','):
+        match = re.fullmatch(r'(\d+)(?:-(\d+))?', item.strip())
+        if match is None:
+            raise ValueError(f'cannot read [{body}] in slurm node list {node_list!r}: expected numbers and '
+                             'ranges like [01-04,07]')
+        first, last = match.group(1), match.group(2) or match.group(1)
+        if int(last) < int(first):
+            raise ValueError(f'descending range {item!r} in slurm node list {node_list!r}')
+        values.extend(str(i).zfill(len(first)) for i in range(int(first), int(last) + 1))
+    return values
+
+
+def first_slurm_host(node_list: str) -> str:
+    """The first host of a slurm node list, from ``scontrol show hostnames`` where scontrol is installed.
+
+    Without scontrol (jobs in containers often lack the slurm binaries), or when it fails, the list is
+    parsed here (:func:`expand_slurm_nodelist`).
+    """
+    scontrol_error = 'scontrol is not on PATH'
+    if shutil.which('scontrol'):
+        try:
+            out = subprocess.run(['scontrol', 'show', 'hostnames', node_list], capture_output=True,
+                                 text=True, check=True, timeout=60).stdout
+            if out.split():
+                return out.split()[0]
+            scontrol_error = f'"scontrol show hostnames {node_list}" printed no host name'
+        except (OSError, subprocess.SubprocessError) as e:
+            scontrol_error = f'"scontrol show hostnames {node_list}" failed: {e}'
+    try:
+        return expand_slurm_nodelist(node_list)[0]
+    except ValueError as e:
+        raise RuntimeError(f'{e} ({scontrol_error}); set MASTER_ADDR to the host of rank 0') from e
 
 
 def _env_from_mpi() -> int:

@@ -1,10 +1,27 @@
 #!/usr/bin/env bash
-# Shared launcher behind train_dist.sh and test_dist.sh: torchrun with one process per GPU, or per CPU
-# process (gloo) on a machine without GPUs.  Usage: dist_launch.sh SCRIPT NPROC [script args...]
+# The one torchrun launcher behind train_dist.sh, test_dist.sh, tools/dist_train.sh and tools/dist_test.sh:
+# one process per GPU, or GPUS CPU processes with gloo on a machine without GPUs.
+#   dist_launch.sh train NAME CONFIG GPUS [tools/train.py args]
+#   dist_launch.sh test  NAME CONFIG CHECKPOINT GPUS [tools/test.py args]
+# NAME is the calling script, shown in the usage line. Several machines: set NNODES, NODE_RANK, MASTER_ADDR
+# and PORT (defaults 1, 0, 127.0.0.1, 29500) on each. PYTHON picks the interpreter (default: python).
 set -euo pipefail
-SCRIPT=$1
-NPROC=$2
+MODE=$1
+NAME=$2
 shift 2
+case "$MODE" in
+    train) NPOS=2; POSITIONAL="CONFIG GPUS" ;;
+    test)  NPOS=3; POSITIONAL="CONFIG CHECKPOINT GPUS" ;;
+    *) echo "error: dist_launch.sh mode must be 'train' or 'test', got '$MODE'" >&2; exit 2 ;;
+esac
+if [ $# -lt "$NPOS" ]; then
+    echo "usage: bash $NAME $POSITIONAL [tools/$MODE.py args]" >&2
+    exit 2
+fi
+TOOL_POSITIONAL=("${@:1:NPOS-1}")  # CONFIG (and CHECKPOINT)
+NPROC=${!NPOS}
+shift "$NPOS"
+
 NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
@@ -33,4 +50,4 @@ export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 exec "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$NPROC" --master_port="$PORT" \
-    "$ROOT/$SCRIPT" "$@" --launcher pytorch "${EXTRA[@]}"
+    "$ROOT/tools/$MODE.py" "${TOOL_POSITIONAL[@]}" "$@" --launcher pytorch "${EXTRA[@]}"

@@ -1,4 +1,5 @@
-"""train_dist.sh / test_dist.sh: two gloo processes on a CPU machine, rank-0-only outputs, clean failures."""
+"""train_dist.sh / test_dist.sh and tools/dist_{train,test}.sh (one launcher behind all four): two gloo processes
+on a CPU machine, rank-0-only outputs, clean failures, NNODES/NODE_RANK/MASTER_ADDR/PORT handed to torchrun."""
 import glob
 import json
 import os
@@ -24,9 +25,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def launch(script: str, *args: str, cwd) -> subprocess.CompletedProcess:
+TRAIN_SCRIPTS = ['train_dist.sh', 'tools/dist_train.sh']
+TEST_SCRIPTS = ['test_dist.sh', 'tools/dist_test.sh']
+
+
+def launch(script: str, *args: str, cwd, **env_vars: str) -> subprocess.CompletedProcess:
     """Run ``bash <script> args`` on a free port; kill its whole process group if it outlives the timeout."""
-    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1', PYTHON=sys.executable)
+    env = {**os.environ, 'PORT': str(free_port()), 'OMP_NUM_THREADS': '1', 'PYTHON': sys.executable, **env_vars}
     proc = subprocess.Popen(['bash', osp.join(ROOT, script), *args], cwd=cwd, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
@@ -38,8 +43,8 @@ def launch(script: str, *args: str, cwd) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-@pytest.mark.parametrize('script, fixed_args', [('train_dist.sh', ['cfg.py']),
-                                                ('test_dist.sh', ['cfg.py', 'ckpt.pth'])])
+@pytest.mark.parametrize('script, fixed_args', [(name, ['cfg.py']) for name in TRAIN_SCRIPTS]
+                         + [(name, ['cfg.py', 'ckpt.pth']) for name in TEST_SCRIPTS])
 @pytest.mark.parametrize('gpus', ['0', 'abc', '-1'])
 def test_bad_process_count_is_a_clear_error(script, fixed_args, gpus, tmp_path):
     result = launch(script, *fixed_args, gpus, cwd=tmp_path)
@@ -47,11 +52,50 @@ def test_bad_process_count_is_a_clear_error(script, fixed_args, gpus, tmp_path):
     assert f"GPUS must be a positive integer, got '{gpus}'" in result.stderr
 
 
-@pytest.mark.parametrize('script', ['train_dist.sh', 'test_dist.sh'])
+@pytest.mark.parametrize('script', TRAIN_SCRIPTS + TEST_SCRIPTS)
 def test_missing_arguments_print_usage(script, tmp_path):
     result = launch(script, 'cfg.py', cwd=tmp_path)
     assert result.returncode == 2
     assert f'usage: bash {script}' in result.stderr
+
+
+FAKE_PYTHON = """#!/usr/bin/env bash
+# stands in for python: answers the launcher's GPU count, records the torchrun command line
+if [ "$1" = -c ]; then echo "$FAKE_GPUS"; exit 0; fi
+printf '%s\\n' "$@" > "$FAKE_ARGV"
+"""
+
+
+@pytest.mark.parametrize('script, positional', [('train_dist.sh', ['cfg.py']), ('tools/dist_train.sh', ['cfg.py']),
+                                                ('test_dist.sh', ['cfg.py', 'ckpt.pth']),
+                                                ('tools/dist_test.sh', ['cfg.py', 'ckpt.pth'])])
+@pytest.mark.parametrize('gpus_on_machine', ['0', '8'])
+def test_multi_node_environment_reaches_torchrun(script, positional, gpus_on_machine, tmp_path):
+    fake_python, argv_file = tmp_path / 'python', tmp_path / 'argv.txt'
+    fake_python.write_text(FAKE_PYTHON)
+    fake_python.chmod(0o755)
+    result = launch(script, *positional, '4', '--work-dir', 'w d', cwd=tmp_path, PYTHON=str(fake_python),
+                    FAKE_GPUS=gpus_on_machine, FAKE_ARGV=str(argv_file), NNODES='2', NODE_RANK='1',
+                    MASTER_ADDR='10.1.2.3', PORT='23456')
+    assert result.returncode == 0, result.stderr
+    tool = 'train.py' if 'train' in script else 'test.py'
+    expected = ['-m', 'torch.distributed.run', '--nnodes=2', '--node_rank=1', '--master_addr=10.1.2.3',
+                '--nproc_per_node=4', '--master_port=23456', osp.join(ROOT, 'tools', tool), *positional,
+                '--work-dir', 'w d', '--launcher', 'pytorch']
+    if gpus_on_machine == '0':
+        expected += ['--dist_backend', 'gloo']
+    assert argv_file.read_text().splitlines() == expected
+
+
+def test_more_gpus_than_the_machine_has_is_an_error(tmp_path):
+    fake_python = tmp_path / 'python'
+    fake_python.write_text(FAKE_PYTHON)
+    fake_python.chmod(0o755)
+    result = launch('tools/dist_train.sh', 'cfg.py', '4', cwd=tmp_path, PYTHON=str(fake_python), FAKE_GPUS='2',
+                    FAKE_ARGV=str(tmp_path / 'argv.txt'))
+    assert result.returncode == 2
+    assert 'asked for 4 GPUs but this machine has 2' in result.stderr
+    assert not (tmp_path / 'argv.txt').exists()
 
 
 @pytest.mark.slow
@@ -92,7 +136,7 @@ def test_one_failing_rank_ends_the_job(tiny_config, tmp_path):
 def test_dist_test_matches_single_process(load_tool, cli_state, tiny_config, tiny_checkpoint, tmp_path):
     single_dir, dist_dir = tmp_path / 'single', tmp_path / 'dist'
     load_tool('test').main([tiny_config, tiny_checkpoint, '--eval', 'mDice', '--work-dir', str(single_dir)])
-    result = launch('test_dist.sh', tiny_config, tiny_checkpoint, '2', '--eval', 'mDice',
+    result = launch('tools/dist_test.sh', tiny_config, tiny_checkpoint, '2', '--eval', 'mDice',
                     '--work-dir', str(dist_dir), cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     (single_json,), (dist_json,) = single_dir.glob('eval_*.json'), dist_dir.glob('eval_*.json')

@@ -1,0 +1,68 @@
+"""Confusion matrix of saved test predictions (mmseg 0.x's tool):
+
+    python tools/test.py CONFIG CHECKPOINT --out results.pkl
+    python tools/confusion_matrix.py CONFIG results.pkl SHOW_DIR [--show] [--color-theme winter] [--title T]
+
+Writes SHOW_DIR/confusion_matrix.png (percent of each ground-truth class), .json (counts and percentages)
+and .csv (counts); rows are ground truth, columns predictions, ``ignore_index`` pixels left out.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmcv.config import Config, DictAction  # noqa: E402
+from mmcv.fileio import load  # noqa: E402
+from mmseg.datasets import build_dataset  # noqa: E402
+from mmseg.utils.confusion_matrix import dataset_confusion_matrix, save_confusion_matrix  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Generate the confusion matrix of segmentation results')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('prediction_path', help='prediction results (.pkl) written by tools/test.py --out')
+    parser.add_argument('save_dir', help='directory where the confusion matrix will be saved')
+    parser.add_argument('--show', action='store_true', help='also show the plot (needs a GUI matplotlib backend)')
+    parser.add_argument('--color-theme', default='winter', help='matplotlib colour map of the plot')
+    parser.add_argument('--title', default='Normalized Confusion Matrix', help='title of the plot')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override some settings in the used config, the key-value pair in xxx=yyy format '
+                        'will be merged into config file.')
+    return parser.parse_args(argv)
+
+
+def show(png: str) -> None:
+    """Display ``png`` in a window, or say why not."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    if matplotlib.get_backend().lower() in ('agg', 'pdf', 'ps', 'svg', 'cairo', 'template'):
+        print(f'--show: no GUI backend (matplotlib uses {matplotlib.get_backend()}); open {png} instead')
+        return
+    plt.imshow(plt.imread(png))
+    plt.axis('off')
+    plt.show()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not osp.isfile(args.prediction_path):
+        sys.exit(f'prediction file not found: {args.prediction_path} (write it with tools/test.py ... --out FILE.pkl)')
+    cfg = Config.fromfile(args.config, cfg_options=args.cfg_options)
+    results = load(args.prediction_path)
+    cfg.data.test.test_mode = True
+    dataset = build_dataset(cfg.data.test)
+    try:
+        matrix = dataset_confusion_matrix(dataset, results, source=args.prediction_path)
+        paths = save_confusion_matrix(matrix, dataset.CLASSES, args.save_dir, dataset.ignore_index,
+                                      title=args.title, color_theme=args.color_theme)
+    except (TypeError, ValueError) as e:
+        sys.exit(f'error: {e}')
+    print(f'confusion matrix (rows: ground truth, columns: prediction) written to {", ".join(paths.values())}')
+    if args.show:
+        show(paths['png'])
+    return matrix
+
+
+if __name__ == '__main__':
+    main()
