@@ -14,6 +14,7 @@ from mmcv.config import Config, DictAction  # noqa: E402
 from mmcv.dist import close_dist, get_dist_info, init_dist  # noqa: E402
 from mmcv.fileio import dump, mkdir_or_exist  # noqa: E402
 from mmseg.apis.check_args import check_test_args  # noqa: E402
+from mmseg.apis.test_set import use_test_set  # noqa: E402
 from mmseg.apis.testing import run_test  # noqa: E402
 
 
@@ -47,6 +48,8 @@ def parse_args(argv=None):
                         help='job launcher')
     parser.add_argument('--opacity', type=float, default=0.5,
                         help='opacity of painted segmentation map. In (0, 1] range.')
+    parser.add_argument('--test-set', help='score on the data.test of this dataset config instead (e.g. '
+                        'configs/_base_/datasets/stare.py), keeping the model of CONFIG')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     parser.add_argument('--dist_backend', '--dist-backend', choices=['nccl', 'gloo', 'mpi'], default=None)
     args = parser.parse_args(argv)
@@ -79,6 +82,8 @@ def main(argv=None):
         sys.exit(str(e))
 
     cfg = Config.fromfile(args.config, cfg_options=args.cfg_options)
+    if args.test_set:
+        use_test_set(cfg, args.test_set, args.cfg_options)
     cfg.gpu_ids = [args.gpu_id]
     distributed = args.launcher != 'none'
     if distributed:

@@ -15,8 +15,11 @@ from mmseg.utils.logger import get_root_logger
 
 def enable_aug_test(cfg) -> None:
     """Turn on the flip and several scales of mmseg's standard multi-scale test."""
-    cfg.data.test.pipeline[1].img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
-    cfg.data.test.pipeline[1].flip = True
+    aug = next((t for t in cfg.data.test.pipeline if t['type'] == 'MultiScaleFlipAug'), None)
+    if aug is None:
+        raise KeyError('--aug-test needs a MultiScaleFlipAug in data.test.pipeline')
+    aug.img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
+    aug.flip = True
 
 
 def build_test_model(cfg, checkpoint: Optional[str] = None, partial_load: bool = False):

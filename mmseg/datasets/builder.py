@@ -1,8 +1,9 @@
 """Registries of datasets and transforms, and the data loaders built from them."""
+import copy
 import os
 import random
 from functools import partial
-from typing import Any, Optional
+from typing import Any, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -19,14 +20,49 @@ DATASETS = Registry('dataset')
 PIPELINES = Registry('pipeline')
 
 
-def build_dataset(cfg: dict, default_args: Optional[dict] = None) -> Dataset:
-    """Build a dataset from its config; ``RepeatDataset`` wraps the dataset built from ``cfg['dataset']``."""
-    from .dataset_wrappers import RepeatDataset
+def build_dataset(cfg: Union[dict, Sequence[dict]], default_args: Optional[dict] = None) -> Dataset:
+    """Build a dataset from its config, with mmseg 0.x's wrappers and list forms.
+
+    * a list of configs -> ``ConcatDataset`` of them (e.g. ``data.train=[dict(DRIVE...), dict(STARE...)]``);
+    * ``type='RepeatDataset'`` wraps the dataset built from ``cfg['dataset']`` (itself possibly a list);
+    * ``type='ConcatDataset'`` with ``datasets=[...]`` (and optional ``separate_eval``);
+    * ``img_dir`` (or ``split``) given as a list -> one dataset per entry, the other keys shared, and
+      ``ann_dir``/``fov_dir`` lists paired with it entry by entry.
+    """
+    from .dataset_wrappers import ConcatDataset, RepeatDataset
+    if isinstance(cfg, (list, tuple)):
+        return ConcatDataset([build_dataset(c, default_args) for c in cfg])
     if cfg.get('type') == 'RepeatDataset':
         if 'dataset' not in cfg or 'times' not in cfg:
             raise KeyError(f'RepeatDataset needs the keys "dataset" and "times", got {sorted(cfg)}')
         return RepeatDataset(build_dataset(cfg['dataset'], default_args), cfg['times'])
+    if cfg.get('type') == 'ConcatDataset':
+        if not isinstance(cfg.get('datasets'), (list, tuple)):
+            raise KeyError(f'ConcatDataset needs "datasets", a list of dataset configs, got {sorted(cfg)}')
+        return ConcatDataset([build_dataset(c, default_args) for c in cfg['datasets']],
+                             cfg.get('separate_eval', True))
+    if isinstance(cfg.get('img_dir'), (list, tuple)) or isinstance(cfg.get('split'), (list, tuple)):
+        return ConcatDataset([build_dataset(c, default_args) for c in _split_dir_lists(cfg)],
+                             cfg.get('separate_eval', True))
     return build_from_cfg(cfg, DATASETS, default_args)
+
+
+_PAIRED_KEYS = ('img_dir', 'ann_dir', 'split', 'fov_dir')
+
+
+def _split_dir_lists(cfg: dict) -> List[dict]:
+    """One dataset config per entry of the list-valued ``img_dir``/``ann_dir``/``split``/``fov_dir``."""
+    lengths = {key: len(cfg[key]) for key in _PAIRED_KEYS if isinstance(cfg.get(key), (list, tuple))}
+    if len(set(lengths.values())) != 1:
+        raise ValueError(f'dataset config of type {cfg.get("type")!r}: the lists {lengths} must have one '
+                         'length (one entry per dataset), or give a single folder that all of them share')
+    num = next(iter(lengths.values()))
+    configs = []
+    for i in range(num):
+        one = copy.deepcopy({k: v for k, v in cfg.items() if k != 'separate_eval'})
+        one.update((key, cfg[key][i]) for key in lengths)
+        configs.append(one)
+    return configs
 
 
 def worker_init_fn(worker_id: int, num_workers: int, rank: int, seed: int) -> None:

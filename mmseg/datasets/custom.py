@@ -149,6 +149,7 @@ class CustomDataset(Dataset):
         results['seg_fields'] = []
         results['img_prefix'] = self.img_dir
         results['seg_prefix'] = self.ann_dir
+        results['fov_prefix'] = self.fov_dir
         if self.label_map:
             results['label_map'] = self.label_map
 

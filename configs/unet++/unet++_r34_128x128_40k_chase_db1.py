@@ -1,0 +1,9 @@
+# UNet++ (ResNet-34 encoder, nested decoder, deep supervision) on CHASE_DB1 with mmseg 0.x's CHASE_DB1 settings:
+# 128x128 crops of batch 4, 40k iterations (SGD, poly), slide inference with 128x128 windows at stride 85
+# (as mmseg's UNet CHASE_DB1 configs), scored by mDice (mean of background and vessel) and the FOV protocol.
+_base_ = [
+    '../_base_/models/unet++_r34.py', '../_base_/datasets/chase_db1.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_40k.py'
+]
+model = dict(test_cfg=dict(mode='slide', crop_size=(128, 128), stride=(85, 85)))
+evaluation = dict(metric='mDice')

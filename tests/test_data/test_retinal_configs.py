@@ -1,0 +1,113 @@
+"""The _base_ dataset files of STARE, CHASE_DB1 and HRF, and mmseg 0.x's files of those names, build and run."""
+import os.path as osp
+
+import numpy as np
+import pytest
+
+from mmcv.config import Config
+from mmseg.datasets import build_dataset
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# set -> (our _base_ file, dataset type, mmseg 0.x's img_scale and crop size)
+SETS = {'STARE': ('stare.py', 'STAREDataset', (605, 700), (128, 128)),
+        'CHASE_DB1': ('chase_db1.py', 'ChaseDB1Dataset', (960, 999), (128, 128)),
+        'HRF': ('hrf.py', 'HRFDataset', (2336, 3504), (256, 256))}
+
+# A dataset file as mmsegmentation 0.x ships it (configs/_base_/datasets/<set>.py): 0.x transform names and
+# arguments, no FOV masks, no decode cache.
+MMSEG_0X_FILE = '''
+dataset_type = '{type}'
+data_root = '{root}'
+img_norm_cfg = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
+img_scale = {scale}
+crop_size = {crop}
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='Resize', img_scale=img_scale, ratio_range=(0.5, 2.0)),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='Normalize', **img_norm_cfg),
+    dict(type='Pad', size=crop_size, pad_val=0, seg_pad_val=255),
+    dict(type='DefaultFormatBundle'),
+    dict(type='Collect', keys=['img', 'gt_semantic_seg'])
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='MultiScaleFlipAug',
+        img_scale=img_scale,
+        # img_ratios=[0.5, 0.75, 1.0, 1.25, 1.5, 1.75],
+        flip=False,
+        transforms=[
+            dict(type='Resize', keep_ratio=True),
+            dict(type='RandomFlip'),
+            dict(type='Normalize', **img_norm_cfg),
+            dict(type='ImageToTensor', keys=['img']),
+            dict(type='Collect', keys=['img'])
+        ])
+]
+data = dict(
+    samples_per_gpu=4,
+    workers_per_gpu=4,
+    train=dict(
+        type='RepeatDataset',
+        times=40000,
+        dataset=dict(
+            type=dataset_type,
+            data_root=data_root,
+            img_dir='images/training',
+            ann_dir='annotations/training',
+            pipeline=train_pipeline)),
+    val=dict(
+        type=dataset_type,
+        data_root=data_root,
+        img_dir='images/validation',
+        ann_dir='annotations/validation',
+        pipeline=test_pipeline),
+    test=dict(
+        type=dataset_type,
+        data_root=data_root,
+        img_dir='images/validation',
+        ann_dir='annotations/validation',
+        pipeline=test_pipeline))
+'''
+
+
+def _check_builds_and_runs(cfg, crop, expect_fov: bool) -> None:
+    train = build_dataset(cfg.data.train)
+    assert len(train) == 40000 * 2
+    np.random.seed(0)
+    for idx in range(3):
+        sample = train[idx]
+        assert tuple(sample['img'].shape) == (3, *crop) and tuple(sample['gt_semantic_seg'].shape) == (1, *crop)
+        assert set(np.unique(sample['gt_semantic_seg'].numpy())) <= {0, 1, 255}
+    for split in ('val', 'test'):
+        dataset = build_dataset(cfg.data[split], dict(test_mode=True))
+        assert len(dataset) == 1 and (dataset.fov_dir is not None) == expect_fov
+        view = dataset[0]['img'][0]
+        scale = cfg.img_scale
+        assert max(view.shape[1:]) <= max(scale) and min(view.shape[1:]) <= min(scale)
+        assert max(view.shape[1:]) == max(scale) or min(view.shape[1:]) == min(scale)  # keep_ratio to the bound
+
+
+@pytest.mark.parametrize('name', sorted(SETS))
+def test_our_base_file_builds_with_fov_masks(name, retinal_tree):
+    filename, dataset_type, scale, crop = SETS[name]
+    cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets', filename))
+    assert cfg.dataset_type == dataset_type and tuple(cfg.img_scale) == scale and tuple(cfg.crop_size) == crop
+    assert cfg.data_root == f'data/{name}' and cfg.data.train.times == 40000
+    assert cfg.data.val.img_dir == cfg.data.test.img_dir == 'images/validation'
+    root = retinal_tree(name)
+    for dataset_cfg in (cfg.data.train.dataset, cfg.data.val, cfg.data.test):
+        dataset_cfg.data_root = root
+    _check_builds_and_runs(cfg, crop, expect_fov=True)
+
+
+@pytest.mark.parametrize('name', sorted(SETS))
+def test_mmseg_0x_file_builds_unchanged(name, retinal_tree, tmp_path):
+    filename, dataset_type, scale, crop = SETS[name]
+    path = tmp_path / filename
+    path.write_text(MMSEG_0X_FILE.format(type=dataset_type, root=retinal_tree(name), scale=scale, crop=crop))
+    _check_builds_and_runs(Config.fromfile(str(path)), crop, expect_fov=False)
