@@ -10,8 +10,9 @@ vessel pixels fall outside it):
    If the two differ by less than ``min_contrast`` there is no dark border: the whole image is the FOV.
 3. Threshold at ``background + fraction * (fundus - background)`` (20% of the way: the dim fundus rim
    stays in, the border's noise stays out).
-4. Keep the largest connected region and take its convex hull: the FOV is a disc, possibly cut by the
-   image frame, so the hull fills dark lesions, vessels and a dim periphery without a hole-filling step.
+4. Keep the large connected regions (at least 5% of the largest: dark vessels may cut the fundus into
+   pieces, border noise only makes specks) and take their convex hull: the FOV is a disc, possibly cut
+   by the image frame, so the hull fills dark lesions, vessels and a dim periphery without a hole-filling step.
 5. Erode by 0.3% of the short side (2 px at 605, none below ~170 px) to drop the blurred rim where the pixel values
    are neither fundus nor border.
 """
@@ -35,8 +36,9 @@ def fov_mask_from_image(img: np.ndarray, fraction: float = 0.2, min_contrast: fl
     count, regions, stats, _ = cv2.connectedComponentsWithStats(above, connectivity=8)
     if count < 2:
         return np.ones((h, w), np.uint8)
-    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    hull = cv2.convexHull(cv2.findNonZero((regions == largest).astype(np.uint8)))
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    kept = 1 + np.flatnonzero(areas >= 0.05 * areas.max())
+    hull = cv2.convexHull(cv2.findNonZero(np.isin(regions, kept).astype(np.uint8)))
     mask = np.zeros((h, w), np.uint8)
     cv2.fillConvexPoly(mask, hull, 1)
     radius = round(0.003 * min(h, w))
