@@ -130,7 +130,7 @@ def _gif(mask01: np.ndarray, palette: Sequence[int] = None) -> bytes:
     return buf.getvalue()
 
 
-def _write_zip(path: str, files: List[Tuple[str, bytes]]) -> None:
+def write_zip(path: str, files: List[Tuple[str, bytes]]) -> None:
     """Write a zip atomically, with folder entries and a fixed date so equal content gives equal bytes."""
     folders = sorted({name[:i + 1] for name, _ in files for i, c in enumerate(name) if c == '/'})
     with atomic_write(path, 'wb') as f, zipfile.ZipFile(f, 'w', zipfile.ZIP_DEFLATED) as zf:
@@ -169,6 +169,6 @@ def make_synthetic_drive(out_dir: str, num_train: int = 20, num_test: int = 20, 
     mkdir_or_exist(out_dir)
     train_zip = osp.join(out_dir, 'training.zip')
     test_zip = osp.join(out_dir, 'test.zip')
-    _write_zip(train_zip, _split_files('training', range(21, 21 + num_train), size, seed, second_observer=False))
-    _write_zip(test_zip, _split_files('test', range(1, 1 + num_test), size, seed, second_observer=True))
+    write_zip(train_zip, _split_files('training', range(21, 21 + num_train), size, seed, second_observer=False))
+    write_zip(test_zip, _split_files('test', range(1, 1 + num_test), size, seed, second_observer=True))
     return train_zip, test_zip

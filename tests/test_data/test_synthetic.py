@@ -81,3 +81,28 @@ def test_cli_writes_the_zips(tmp_path):
     assert 'training.zip (1 images)' in out.stdout
     img = imfrombytes(zipfile.ZipFile(tmp_path / 'training.zip').read('training/images/21_training.tif'))
     assert img.shape == (40, 48, 3)
+
+
+def test_synthetic_sets_are_deterministic_and_official(tmp_path):
+    import tarfile
+
+    from mmseg.utils.synthetic_sets import make_synthetic_stare
+    a = make_synthetic_stare(str(tmp_path / 'a'), size=(96, 83), seed=1)
+    b = make_synthetic_stare(str(tmp_path / 'b'), size=(96, 83), seed=1)
+    assert [_digest(p) for p in a.values()] == [_digest(p) for p in b.values()]
+    with tarfile.open(a['labels_ah']) as tf:
+        names = tf.getnames()
+        ppm = __import__('gzip').decompress(tf.extractfile('im0324.ah.ppm.gz').read())
+    assert len(names) == 20 and names[0] == 'im0001.ah.ppm.gz' and ppm.startswith(b'P5\n96 83\n255\n')
+
+
+@pytest.mark.parametrize('dataset,expected', [('stare', 'labels-vk.tar'), ('chase_db1', 'CHASEDB1.zip'),
+                                              ('hrf', 'diabetic_retinopathy_fovmask.zip'), ('drive', 'test.zip')])
+def test_retinal_cli_writes_each_official_format(tmp_path, capsys, dataset, expected):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('make_synthetic_retinal',
+                                                  osp.join(REPO, 'tools/make_synthetic_retinal.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main([str(tmp_path), '--dataset', dataset, '--size', '96', '83']) == 0
+    assert osp.isfile(tmp_path / expected) and f'synthetic {dataset}' in capsys.readouterr().out

@@ -131,7 +131,7 @@ def test_missing_file(zips, tmp_path, capsys):
 def test_not_a_zip(zips, tmp_path, capsys):
     fake = tmp_path / 'fake.zip'
     fake.write_bytes(b'this is not a zip')
-    _check_fails(zips[0], str(fake), tmp_path, capsys, 'fake.zip is not a zip file')
+    _check_fails(zips[0], str(fake), tmp_path, capsys, 'fake.zip is not a zip or tar archive')
 
 
 def test_zip_without_the_expected_folders(contents, tmp_path, capsys):
@@ -156,9 +156,9 @@ def test_unreadable_image(contents, tmp_path, capsys):
 
 
 def test_label_size_differs_from_image(contents, tmp_path, capsys):
-    small = imencode(np.zeros((50, 40), np.uint8), '.gif')
+    small = imencode(np.eye(50, 40, dtype=np.uint8) * 255, '.gif')
     zips = _broken(contents, tmp_path, edit_train=lambda f: f.update({'training/1st_manual/22_manual1.gif': small}))
-    _check_fails(*zips, tmp_path, capsys, 'training/1st_manual/22_manual1.gif is 40x50', '100x96')
+    _check_fails(*zips, tmp_path, capsys, 'training/1st_manual/22_manual1.gif in', 'is 40x50', '100x96')
 
 
 @pytest.mark.parametrize('entry', ['/etc/evil.gif', '../evil.gif', 'training/../../evil.gif'])
@@ -230,3 +230,33 @@ def test_real_drive(tmp_path):
             assert img.shape == (584, 565, 3) and label.shape == mask.shape == (584, 565)
             assert set(np.unique(label)) == {0, 1} and set(np.unique(mask)) == {0, 1}
             assert 0.05 < label.mean() < 0.15
+
+
+def test_swapped_zips_are_refused(zips, tmp_path, capsys):
+    _check_fails(zips[1], zips[0], tmp_path, capsys, "training zip", "holds DRIVE's test set (test/images/01_test.tif)",
+                 'give training.zip first and test.zip second')
+
+
+def test_same_zip_twice_is_refused(zips, tmp_path, capsys):
+    _check_fails(zips[0], zips[0], tmp_path, capsys, "test zip", "holds DRIVE's training set")
+
+
+def test_split_is_told_by_image_names_without_a_split_folder(contents, tmp_path, capsys):
+    test = _write_zip(tmp_path / 'mine.zip', {k.replace('test/', ''): v for k, v in contents[1].items()})
+    train = _write_zip(tmp_path / 'training.zip', contents[0])
+    _check_fails(test, train, tmp_path, capsys, 'mine.zip holds DRIVE\'s test set (images/01_test.tif)')
+
+
+def test_labels_stored_as_0_1_are_kept(contents, tmp_path):
+    """A re-export with 0/1 values used to be thresholded at 128 into an all-background label, with exit 0."""
+    zero_one = imencode(np.eye(96, 100, dtype=np.uint8), '.png')
+    zips = _broken(contents, tmp_path, edit_train=lambda f: f.update({'training/1st_manual/21_manual1.gif': zero_one}))
+    convert_drive(*zips, out_dir=str(tmp_path / 'out'), progress=False)
+    label = imread(tmp_path / 'out/annotations/training/21_manual1.png', flag='unchanged')
+    assert np.array_equal(label, np.eye(96, 100, dtype=np.uint8))
+
+
+def test_empty_label_is_refused(contents, tmp_path, capsys):
+    empty = imencode(np.zeros((96, 100), np.uint8), '.gif')
+    zips = _broken(contents, tmp_path, edit_test=lambda f: f.update({'test/1st_manual/02_manual1.gif': empty}))
+    _check_fails(*zips, tmp_path, capsys, 'test/1st_manual/02_manual1.gif in', 'all zero')

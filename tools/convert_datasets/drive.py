@@ -9,37 +9,25 @@ tool exits with status 1 and a message naming the file or zip entry, and writes 
 import argparse
 import os.path as osp
 import sys
-import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmseg.datasets.converters import ConversionError, convert_drive  # noqa: E402
+from mmseg.datasets.converters import convert_drive  # noqa: E402
+from mmseg.datasets.converters.cli import add_common_args, common_options, run_converter  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Convert the DRIVE zips into the mmseg layout')
     parser.add_argument('training_path', help='path of training.zip')
     parser.add_argument('testing_path', help='path of test.zip')
-    parser.add_argument('-o', '--out_dir', default='data/DRIVE', help='output folder (default: data/DRIVE)')
-    parser.add_argument('--tmp_dir', help='where to build the tree before moving it into place '
-                                          '(default: next to the output folder)')
-    parser.add_argument('--force', action='store_true', help='replace an existing non-empty output folder')
+    add_common_args(parser, 'data/DRIVE')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    start = time.perf_counter()
-    try:
-        summaries = convert_drive(args.training_path, args.testing_path, args.out_dir, tmp_dir=args.tmp_dir,
-                                  force=args.force)
-    except ConversionError as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 1
-    for split, summary in summaries.items():
-        print(f'{split}: {summary}')
-    print(f'Done: DRIVE written to {args.out_dir} in {time.perf_counter() - start:.1f} s')
-    return 0
+    return run_converter('DRIVE', lambda: convert_drive(args.training_path, args.testing_path,
+                                                        **common_options(args)), args.out_dir)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,45 @@
+"""What the converter command lines share: the common flags and the run-report-exit wrapper."""
+import argparse
+import sys
+import time
+from typing import Callable, Dict
+
+from .archive import ConversionError, Limits
+from .samples import SplitSummary
+
+
+def add_common_args(parser: argparse.ArgumentParser, default_out: str) -> None:
+    """-o/--out_dir, --tmp_dir, --force, --label-threshold, --max-entry-mb, --max-megapixels."""
+    parser.add_argument('-o', '--out_dir', default=default_out, help=f'output folder (default: {default_out})')
+    parser.add_argument('--tmp_dir', help='where to build the tree before moving it into place '
+                                          '(default: next to the output folder)')
+    parser.add_argument('--force', action='store_true', help='replace an existing non-empty output folder '
+                                                             '(only once the new one is complete)')
+    parser.add_argument('--label-threshold', type=int, metavar='T',
+                        help='binarize labels as value >= T (mmseg 0.x used 128) instead of refusing labels '
+                             'whose values are not 0/1 or 0/255')
+    parser.add_argument('--max-entry-mb', type=float, default=512,
+                        help='refuse archive entries larger than this once uncompressed (default: 512)')
+    parser.add_argument('--max-megapixels', type=float, default=100,
+                        help='refuse images with more pixels than this, read from the header before decoding '
+                             '(default: 100)')
+
+
+def common_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of a ``convert_*`` function that :func:`add_common_args` defines."""
+    return dict(out_dir=args.out_dir, tmp_dir=args.tmp_dir, force=args.force, label_threshold=args.label_threshold,
+                limits=Limits.from_cli(args.max_entry_mb, args.max_megapixels))
+
+
+def run_converter(name: str, convert: Callable[[], Dict[str, SplitSummary]], out_dir: str) -> int:
+    """Run ``convert``; print the summary, or one ``error: ...`` line on stderr; return the exit status."""
+    start = time.perf_counter()
+    try:
+        summaries = convert()
+    except ConversionError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    for split, summary in summaries.items():
+        print(f'{split}: {summary}')
+    print(f'Done: {name} written to {out_dir} in {time.perf_counter() - start:.1f} s')
+    return 0
