@@ -28,15 +28,18 @@ logger = logging.getLogger('mmseg.models')
 _KNOWN_ARGUMENTS = frozenset({'fullgraph', 'dynamic', 'backend', 'mode', 'options', 'disable'})
 
 
-def compile_arguments() -> frozenset:
-    """Names of the keyword arguments that this torch's ``torch.compile`` takes."""
+def compile_arguments() -> Optional[frozenset]:
+    """Names of the keyword arguments of this torch's ``torch.compile`` (None: it takes any)."""
     compile_fn = getattr(torch, 'compile', None)
     if compile_fn is None:
         return _KNOWN_ARGUMENTS
     try:
-        return frozenset(inspect.signature(compile_fn).parameters) - {'model'}
+        params = inspect.signature(compile_fn).parameters.values()
     except (TypeError, ValueError):
         return _KNOWN_ARGUMENTS
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    return frozenset(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)
 
 
 def compile_options(value: Any, key: str) -> Optional[Dict[str, Any]]:
@@ -51,10 +54,10 @@ def compile_options(value: Any, key: str) -> Optional[Dict[str, Any]]:
     if not isinstance(value, dict):
         raise TypeError(f'{key} must be True, False or a dict of torch.compile arguments (e.g. '
                         f"dict(mode='max-autotune')), got {type(value).__name__}: {value!r}")
-    unknown = sorted(set(value) - compile_arguments())
+    allowed = compile_arguments()
+    unknown = sorted(set(value) - allowed) if allowed is not None else []
     if unknown:
-        raise ValueError(f'{key}: unknown torch.compile argument(s) {unknown}; expected some of '
-                         f'{sorted(compile_arguments())}')
+        raise ValueError(f'{key}: unknown torch.compile argument(s) {unknown}; expected some of {sorted(allowed)}')
     return dict(value)
 
 
