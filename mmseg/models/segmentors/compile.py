@@ -118,6 +118,7 @@ class CompiledCall:
                     buf.copy_(buffers[name])
         out = self.fn(*args)
         reason = ' '.join(str(err).split())  # compiler errors span lines: the cause is rarely on the first
+        reason = reason.split(' Set TORCHDYNAMO_VERBOSE')[0]  # dynamo's advice on debugging it, not the cause
         if len(reason) > 300:
             reason = reason[:297] + '...'
         self.failure = f'{type(err).__name__}: {reason}'
