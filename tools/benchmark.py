@@ -1,7 +1,9 @@
 """Measure images/s of a config: python tools/benchmark.py CONFIG [CHECKPOINT] [--train] [--json out.json].
 
 Inference (default) runs the test pipeline one image at a time, as tools/test.py does; --train
-times full training steps (forward, backward, optimizer step) on the training loader.
+times full training steps (forward, backward, optimizer step) on the training loader. --compile sets
+model.test_cfg.compile (model.train_cfg.compile with --train) to True unless --cfg-options already set it
+(e.g. model.test_cfg.compile.mode=max-autotune); the warm-up steps absorb the compile time.
 """
 import argparse
 import os.path as osp
@@ -28,6 +30,8 @@ def parse_args(argv=None):
     parser.add_argument('--samples-per-gpu', type=int, help='training batch size (--train only)')
     parser.add_argument('--amp', choices=sorted(AMP_DTYPES), help='run under autocast with this dtype')
     parser.add_argument('--channels-last', action='store_true', help='channels_last memory format')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the timed model (test_cfg.compile, or train_cfg.compile with --train)')
     parser.add_argument('--work-dir', help='write benchmark_<mode>_<time>.json here (unless --json is given)')
     parser.add_argument('--json', help='write the report to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -36,6 +40,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.samples_per_gpu is not None and not args.train:
         parser.error('--samples-per-gpu applies to --train only (inference runs one image at a time)')
+    if args.compile and args.warmup < 1:
+        parser.error('--compile needs --warmup >= 1: the first step compiles and must not be timed')
     if args.checkpoint is not None and not osp.isfile(args.checkpoint):
         parser.error(f'checkpoint not found: {args.checkpoint}')
     return args
@@ -44,9 +50,13 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     cfg = Config.fromfile(args.config, cfg_options=args.cfg_options)
+    section = 'train_cfg' if args.train else 'test_cfg'
+    if args.compile and not (cfg.model.get(section) or {}).get('compile'):
+        cfg.merge_from_dict({f'model.{section}.compile': True})
     report = benchmark(cfg, args.checkpoint, train=args.train, num_images=args.num_images, warmup=args.warmup,
                        repeat_times=args.repeat_times, log_interval=args.log_interval,
                        samples_per_gpu=args.samples_per_gpu, amp=args.amp, channels_last=args.channels_last)
+    report['compile'] = (cfg.model.get(section) or {}).get('compile', False)
     json_file = args.json
     if json_file is None and args.work_dir is not None:
         json_file = osp.join(args.work_dir, f'benchmark_{report["mode"]}_{time.strftime("%Y%m%d_%H%M%S")}.json')

@@ -9,6 +9,7 @@ from torch import nn
 from ..builder import SEGMENTORS, build_backbone, build_head, build_neck
 from ..utils import resize
 from .base import BaseSegmentor, TestResult
+from .compile import compiled_if_asked
 from .cuda_graph import GraphedLosses
 
 Box = Tuple[int, int, int, int]
@@ -25,9 +26,11 @@ class EncoderDecoder(BaseSegmentor):
     Args:
         backbone, decode_head, neck, auxiliary_head: component configs (``auxiliary_head`` may be a list).
         train_cfg: training options (passed to the heads); ``cuda_graph=True`` replays the training forward
-            and backward as CUDA graphs (see :mod:`.cuda_graph`).
+            and backward as CUDA graphs (see :mod:`.cuda_graph`); ``compile=True`` (or a dict of torch.compile
+            arguments) compiles the loss computation (see :mod:`.compile`).
         test_cfg: ``mode='whole'`` (default) or ``'slide'`` with ``crop_size=(h, w)``, ``stride=(h, w)`` and
-            ``window_batch`` (windows per forward pass, default 16: bounds memory; 1 = one at a time).
+            ``window_batch`` (windows per forward pass, default 16: bounds memory; 1 = one at a time);
+            ``compile`` as in ``train_cfg``, for :meth:`encode_decode`.
         pretrained: backbone checkpoint (mmseg 0.x shorthand for ``backbone.init_cfg``).
     """
 
@@ -52,9 +55,11 @@ class EncoderDecoder(BaseSegmentor):
         self.train_cfg = dict(train_cfg or {})
         self.test_cfg = dict(test_cfg or {})
         _check_test_cfg(self.test_cfg)
+        self._train_losses = compiled_if_asked(self._losses, self, self.train_cfg, 'train_cfg')
+        self._test_forward = compiled_if_asked(self._encode_decode, self, self.test_cfg, 'test_cfg')
         # a plain attribute, not a child module: the graph wrapper holds this model, not the reverse
         object.__setattr__(self, '_graphed_losses',
-                           GraphedLosses(self, self._losses) if self.train_cfg.get('cuda_graph') else None)
+                           GraphedLosses(self, self._train_losses) if self.train_cfg.get('cuda_graph') else None)
 
     def init_weights(self) -> None:
         """Load the backbone's pretrained weights (heads are initialised when built)."""
@@ -69,6 +74,9 @@ class EncoderDecoder(BaseSegmentor):
 
     def encode_decode(self, img: torch.Tensor, img_metas: List[dict]) -> torch.Tensor:
         """Test-mode logits of the decode head, resized to the size of ``img``."""
+        return self._test_forward(img, img_metas)
+
+    def _encode_decode(self, img: torch.Tensor, img_metas: List[dict]) -> torch.Tensor:
         seg_logit = self.decode_head.forward_test(self.extract_feat(img), img_metas, self.test_cfg)
         return resize(seg_logit, img.shape[2:], align_corners=self.align_corners)
 
@@ -77,7 +85,7 @@ class EncoderDecoder(BaseSegmentor):
         """Losses of the decode head ('decode.*') and auxiliary head(s) ('aux.*', 'aux_<i>.*')."""
         if self._graphed_losses is not None:
             return self._graphed_losses(img, img_metas, gt_semantic_seg)
-        return self._losses(img, img_metas, gt_semantic_seg)
+        return self._train_losses(img, img_metas, gt_semantic_seg)
 
     def _losses(self, img: torch.Tensor, img_metas: List[dict],
                 gt_semantic_seg: torch.Tensor) -> Dict[str, torch.Tensor]:

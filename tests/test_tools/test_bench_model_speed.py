@@ -1,0 +1,61 @@
+"""bench/model_speed.py: several configs as contestants in one table, eager and compiled, with tiny counts."""
+import importlib.util
+import json
+import os.path as osp
+
+import pytest
+import torch
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# the r34 UNet++ shrunk to two grid rows on a ResNet-18 stem: a training step in milliseconds
+TINY_MODEL = f"""_base_ = '{ROOT}/configs/_base_/models/unet++_r34.py'
+model = dict(backbone=dict(depth=18, out_indices=(0, 1)),
+             decode_head=dict(in_channels=[3, 64, 64], in_index=[0, 1, 2], channels={{channels}}))
+"""
+QUICK = ['--no-smp', '--repeats', '1', '--slide-repeats', '1', '--image-size', '40', '36', '--batch', '2']
+
+
+@pytest.fixture
+def bench():
+    spec = importlib.util.spec_from_file_location('bench_model_speed', osp.join(ROOT, 'bench', 'model_speed.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def configs(tmp_path):
+    paths = []
+    for name, channels in (('narrow', [4, 8]), ('wide', [8, 8]), ('narrow_again', [4, 8])):
+        path = tmp_path / f'{name}.py'
+        path.write_text(TINY_MODEL.format(channels=channels))
+        paths.append(str(path))
+    return paths
+
+
+def test_configs_are_contestants_side_by_side(bench, configs, tmp_path, capsys, monkeypatch):
+    compiled = []
+    monkeypatch.setattr(torch, 'compile', lambda fn, **kwargs: compiled.append((fn.__name__, kwargs)) or fn)
+    json_file = tmp_path / 'speed.json'
+    bench.main(['--configs', *configs, *QUICK, '--compile', '--json', str(json_file)])
+    printed = capsys.readouterr().out
+    report = json.loads(json_file.read_text())
+    assert list(report['results']) == ['narrow', 'wide', 'narrow, 1 window/pass']
+    assert 'narrow_again.py: same model as narrow, skipped' in ' '.join(report['notes'])
+    narrow, wide = report['results']['narrow'], report['results']['wide']
+    assert wide['params (M)'] > narrow['params (M)'] and wide['GFLOPs @64x64'] > narrow['GFLOPs @64x64']
+    for key in ('train step b2 (ms)', 'slide 40x36 (ms)', 'whole 40x36 (ms)'):
+        assert narrow[key] > 0 and narrow[f'{key} compiled'] > 0
+    # each contestant's losses and test forward, compiled once with static shapes
+    assert sorted(compiled) == sorted([('_losses', {'dynamic': False}), ('_encode_decode', {'dynamic': False})] * 2)
+    assert f'({narrow["train step b2 (ms)"] / narrow["train step b2 (ms) compiled"]:.2f}x)' in printed
+    assert 'batched slide vs one window at a time' in printed
+
+
+def test_default_contestants_skip_what_the_checkout_lacks(bench, monkeypatch):
+    monkeypatch.setattr(bench, 'DEFAULT_CONFIGS', ['configs/_base_/models/unet++_r34.py', 'configs/no_family/*.py'])
+    notes = []
+    assert bench.config_files(None, notes) == ['configs/_base_/models/unet++_r34.py']
+    assert notes == ['configs/no_family/*.py: not in this checkout, skipped']
+    with pytest.raises(SystemExit, match='config file'):
+        bench.config_files(['configs/no_such.py'], notes)
