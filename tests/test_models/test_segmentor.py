@@ -54,11 +54,11 @@ def test_val_step_suffixes_the_log_keys():
 
 
 def test_auxiliary_heads_add_prefixed_losses():
-    aux = dict(type='FCNHead', in_channels=128, in_index=3, channels=8, num_convs=1, num_classes=2,
+    aux = dict(type='FCNHead', in_channels=128, in_index=2, channels=8, num_convs=1, num_classes=2,
                loss_decode=dict(type='CrossEntropyLoss', loss_weight=0.4))
     single = build_segmentor(tiny_segmentor(auxiliary_head=aux))
     assert {'aux.loss_ce', 'aux.acc_seg'} <= set(single.forward_train(**train_batch()))
-    several = build_segmentor(tiny_segmentor(auxiliary_head=[aux, dict(aux, in_index=4, in_channels=256)]))
+    several = build_segmentor(tiny_segmentor(auxiliary_head=[aux, dict(aux, in_index=3, in_channels=256)]))
     assert {'aux_0.loss_ce', 'aux_1.loss_ce'} <= set(several.forward_train(**train_batch()))
 
 
@@ -159,7 +159,7 @@ def test_fast_test_mode_predicts_with_the_pruned_output():
     model = build_segmentor(tiny_segmentor(head=tiny_head(test_mode='fast', prune_level=2))).eval()
     img = torch.randn(1, 3, 32, 32)
     with torch.no_grad():
-        torch.testing.assert_close(model.encode_decode(img, None), model.decode_head(model.extract_feat(img))[1])
+        torch.testing.assert_close(model.encode_decode(img, None), model.decode_head(model.extract_feat(img), img)[1])
 
 
 def test_build_errors_name_the_problem():
