@@ -44,8 +44,8 @@ def test_fcn_unet_s5_d16_has_mmsegs_parameter_count():
 def test_user_config_builds_with_its_heads_and_losses(path):
     cfg = Config.fromfile(path)
     model = build_segmentor(cfg.model)
-    head_type = osp.basename(path).split('_')[0]
-    assert type(model.decode_head).__name__ == {'fcn': 'FCNHead', 'pspnet': 'PSPHead', 'deeplabv3': 'ASPPHead'}[head_type]
+    heads = {'fcn': 'FCNHead', 'pspnet': 'PSPHead', 'deeplabv3': 'ASPPHead'}
+    assert type(model.decode_head).__name__ == heads[osp.basename(path).split('_')[0]]
     losses = [type(loss).__name__ for loss in model.decode_head.loss_decode]
     assert losses == (['CrossEntropyLoss', 'DiceLoss'] if 'dice' in path else ['CrossEntropyLoss'])
 

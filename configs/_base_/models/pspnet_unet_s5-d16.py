@@ -1,7 +1,7 @@
-# UNet-S5-D16 (mmseg 0.x): a 5-stage U-Net backbone (64..1024 channels, output stride 16 at the bottom) whose
-# outputs are [bottom 1/16, decoder 1/8, 1/4, 1/2, full]; PSP head (pyramid pooling 1/2/3/6) on the full-resolution decoder output
-# (in_index=4) and an FCN auxiliary head on the 1/2 output (in_index=3, loss weight 0.4). Names and values as
-# in mmseg 0.x's configs/_base_/models/pspnet_unet_s5-d16.py. SyncBN becomes BN in one-process runs.
+# UNet-S5-D16 (mmseg 0.x): a 5-stage U-Net backbone (64..1024 channels, output stride 16 at the bottom)
+# returning [bottom 1/16, decoder 1/8, 1/4, 1/2, full]; a PSP head (pyramid pooling 1/2/3/6) on the full-size output
+# (in_index=4) and an FCN auxiliary head on the 1/2 output (in_index=3, loss weight 0.4). Names and values
+# as in mmseg 0.x's configs/_base_/models/pspnet_unet_s5-d16.py. SyncBN becomes BN in one-process runs.
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
     type='EncoderDecoder',
