@@ -12,7 +12,8 @@ from mmseg.apis.train import train_segmentor
 from mmseg.datasets import build_dataset
 from mmseg.models import build_segmentor
 
-USER_CONFIGS = osp.join(osp.dirname(osp.dirname(__file__)), 'fixtures', 'mmseg0x_user_configs')
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+USER_CONFIGS = osp.join(ROOT, 'tests', 'fixtures', 'mmseg0x_user_configs')
 CONFIGS = sorted(glob.glob(osp.join(USER_CONFIGS, 'unet', '*.py')))
 
 
@@ -74,3 +75,10 @@ def test_user_config_trains_a_step_and_tests(name, fake_drive, tmp_path):
         train_segmentor(model, build_dataset(cfg.data.train), cfg)
     _, metrics = run_test(cfg, str(tmp_path / 'latest.pth'), eval_metrics=['mDice'])
     assert 0 <= metrics['mDice'] <= 1
+
+
+@pytest.mark.parametrize('name', ['fcn', 'pspnet', 'deeplabv3'])
+def test_shipped_base_models_equal_the_user_copy(name):
+    ours = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'models', f'{name}_unet_s5-d16.py'))
+    theirs = Config.fromfile(osp.join(USER_CONFIGS, '_base_', 'models', f'{name}_unet_s5-d16.py'))
+    assert ours.model.to_dict() == theirs.model.to_dict()

@@ -119,6 +119,8 @@ def test_three_row_grid_on_fewer_levels():
     (dict(test_mode='quick'), 'test_mode'),
     (dict(prune_level=5), 'prune_level'),
     (dict(out_channels=3), 'out_channels'),
+    (dict(act_cfg=dict(type='GELU')), 'act_cfg'),
+    (dict(in_channels=[3, 64, 64, 128, 256, 512], in_index=[1, 2, 3, 4, 5, 0]), 'img_channels=3'),
 ])
 def test_inconsistent_configs_are_reported(overrides, message):
     with pytest.raises(ValueError, match=message):

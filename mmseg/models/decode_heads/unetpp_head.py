@@ -60,6 +60,9 @@ class UNetPlusPlusHead(BaseDecodeHead):
                  deep_supervision: bool = True, ds_loss_weights: Optional[Sequence[float]] = None,
                  test_mode: str = 'accurate', prune_level: Optional[int] = None, **kwargs):
         rows = len(channels)
+        if kwargs.get('conv_cfg') is not None or kwargs.get('act_cfg', dict(type='ReLU')) != dict(type='ReLU'):
+            raise ValueError('UNetPlusPlusHead: its nodes are Conv2d-norm-ReLU; conv_cfg and act_cfg cannot change '
+                             f"them (got conv_cfg={kwargs.get('conv_cfg')}, act_cfg={kwargs.get('act_cfg')})")
         in_channels, in_index, img_channels = _image_first_form_to_levels(
             list(in_channels), None if in_index is None else list(in_index), img_channels, rows)
         super().__init__(in_channels, list(channels), in_index=in_index, **kwargs)
