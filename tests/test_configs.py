@@ -35,6 +35,42 @@ def synthetic_root(tmp_path_factory) -> str:
 def test_configs_are_found():
     names = {osp.basename(p) for p in CONFIGS}
     assert 'unet++_r34_40k_drive.py' in names and 'unet++_r34_4k_drive_cpu_base.py' in names
+    assert {f'{head}_unet_s5-d16{loss}_64x64_40k_drive.py' for head in ('fcn', 'pspnet', 'deeplabv3')
+            for loss in ('', '_ce-1.0-dice-3.0')} <= names
+
+
+def test_comparison_contestants_differ_only_in_the_model():
+    paths = sorted(glob.glob(osp.join(ROOT, 'configs', 'unet++', 'comparison', '*.py')))
+    assert len(paths) == 4
+    dumps = []
+    for path in paths:
+        cfg = Config.fromfile(path)
+        assert cfg.runner.max_iters == 4000 and cfg.optimizer.type == 'AdamW' and cfg.data.samples_per_gpu == 4
+        dumps.append({key: value for key, value in cfg._cfg_dict.to_dict().items()
+                      if key not in ('model', 'norm_cfg', 'base_channels')})
+    assert all(d == dumps[0] for d in dumps[1:])
+
+
+@pytest.mark.slow
+def test_pruned_unetpp_is_a_test_time_option_of_the_ds_comparison_model(synthetic_root, tmp_path, monkeypatch):
+    import importlib.util
+    from mmcv.checkpoint import save_checkpoint
+    from mmseg.models import UNetPlusPlusHead
+    levels = []
+    pruned = UNetPlusPlusHead.forward_pruned
+    monkeypatch.setattr(UNetPlusPlusHead, 'forward_pruned',
+                        lambda self, feats, img, level: levels.append(level) or pruned(self, feats, img, level))
+    path = osp.join(ROOT, 'configs', 'unet++', 'comparison', 'unet++_r34_ds_4k_drive_cpu.py')
+    torch.manual_seed(0)
+    model = build_segmentor(Config.fromfile(path).model)
+    save_checkpoint(model, str(tmp_path / 'ds.pth'))
+    spec = importlib.util.spec_from_file_location('tools_test', osp.join(ROOT, 'tools', 'test.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    tool.main([path, str(tmp_path / 'ds.pth'), '--eval', 'mDice', '--work-dir', str(tmp_path), '--cfg-options',
+               f'data.test.data_root={synthetic_root}', 'data.test.pipeline.1.img_scale=(128,128)',
+               'data.workers_per_gpu=0', 'model.test_cfg.test_mode=fast', 'model.test_cfg.prune_level=2'])
+    assert glob.glob(str(tmp_path / 'eval_*.json')) and levels and set(levels) == {2}
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=[osp.relpath(p, osp.join(ROOT, 'configs')) for p in CONFIGS])

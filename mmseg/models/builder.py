@@ -10,6 +10,7 @@ NECKS = Registry('necks')
 HEADS = Registry('heads')
 LOSSES = Registry('losses')
 SEGMENTORS = Registry('segmentors')
+UPSAMPLE_LAYERS = Registry('upsample layers')
 
 
 def build_backbone(cfg: dict) -> nn.Module:
@@ -30,6 +31,12 @@ def build_head(cfg: dict) -> nn.Module:
 def build_loss(cfg: dict) -> nn.Module:
     """Build a loss module from ``cfg``."""
     return LOSSES.build(cfg)
+
+
+def build_upsample_layer(cfg: dict, **kwargs) -> nn.Module:
+    """Build an upsampling layer (``InterpConv``, ``DeconvModule``) from ``cfg``; ``kwargs`` are its
+    channel and norm arguments."""
+    return UPSAMPLE_LAYERS.build(cfg, default_args=kwargs)
 
 
 def build_segmentor(cfg: dict, train_cfg: Optional[dict] = None,

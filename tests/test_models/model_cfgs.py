@@ -5,9 +5,9 @@ LOSSES = [dict(type='CrossEntropyLoss', loss_weight=1.0), dict(type='DiceLoss', 
 
 
 def tiny_head(rows: int = 5, **overrides) -> dict:
-    """UNet++ head on ResNet-18 levels: the image plus ``rows`` encoder levels (1/2 .. 1/2^rows)."""
-    head = dict(type='UNetPlusPlusHead', in_channels=[3, 64, 64, 128, 256, 512][:rows + 1],
-                in_index=list(range(rows + 1)), channels=[4, 8, 8, 8, 8][:rows], num_classes=2,
+    """UNet++ head on ``rows`` ResNet-18 levels (1/2 .. 1/2^rows) and the image."""
+    head = dict(type='UNetPlusPlusHead', in_channels=[64, 64, 128, 256, 512][:rows], in_index=list(range(rows)),
+                img_channels=3, channels=[4, 8, 8, 8, 8][:rows], num_classes=2,
                 dropout_ratio=0.0, loss_decode=copy.deepcopy(LOSSES))
     head.update(overrides)
     return head

@@ -127,3 +127,11 @@ def test_accuracy_counts_non_ignored_pixels():
     binary = dense([[2.0], [-1.0], [0.1]])  # P(class 1) = 0.88, 0.27, 0.52
     assert accuracy(binary, torch.tensor([[[1, 0, 0]]]), thresh=0.6).item() == approx(100.0)
     assert accuracy(binary, torch.tensor([[[1, 0, 0]]])).item() == approx(200 / 3)
+
+
+def test_dice_accepts_mmseg_0x_use_sigmoid_argument():
+    logits = torch.randn(2, 2, 5, 5)
+    labels = torch.randint(0, 2, (2, 5, 5))
+    plain = build_loss(dict(type='DiceLoss', loss_weight=3.0))
+    mmseg_style = build_loss(dict(type='DiceLoss', use_sigmoid=False, loss_name='loss_dice', loss_weight=3.0))
+    assert mmseg_style(logits, labels).item() == approx(plain(logits, labels).item())

@@ -54,11 +54,11 @@ def test_val_step_suffixes_the_log_keys():
 
 
 def test_auxiliary_heads_add_prefixed_losses():
-    aux = dict(type='FCNHead', in_channels=128, in_index=3, channels=8, num_convs=1, num_classes=2,
+    aux = dict(type='FCNHead', in_channels=128, in_index=2, channels=8, num_convs=1, num_classes=2,
                loss_decode=dict(type='CrossEntropyLoss', loss_weight=0.4))
     single = build_segmentor(tiny_segmentor(auxiliary_head=aux))
     assert {'aux.loss_ce', 'aux.acc_seg'} <= set(single.forward_train(**train_batch()))
-    several = build_segmentor(tiny_segmentor(auxiliary_head=[aux, dict(aux, in_index=4, in_channels=256)]))
+    several = build_segmentor(tiny_segmentor(auxiliary_head=[aux, dict(aux, in_index=3, in_channels=256)]))
     assert {'aux_0.loss_ce', 'aux_1.loss_ce'} <= set(several.forward_train(**train_batch()))
 
 
@@ -159,7 +159,7 @@ def test_fast_test_mode_predicts_with_the_pruned_output():
     model = build_segmentor(tiny_segmentor(head=tiny_head(test_mode='fast', prune_level=2))).eval()
     img = torch.randn(1, 3, 32, 32)
     with torch.no_grad():
-        torch.testing.assert_close(model.encode_decode(img, None), model.decode_head(model.extract_feat(img))[1])
+        torch.testing.assert_close(model.encode_decode(img, None), model.decode_head(model.extract_feat(img), img)[1])
 
 
 def test_build_errors_name_the_problem():
@@ -169,3 +169,96 @@ def test_build_errors_name_the_problem():
         build_segmentor(tiny_segmentor(test_cfg=dict(mode='slide', stride=(8, 8))))
     with pytest.raises(KeyError, match='did you mean'):
         build_segmentor(dict(tiny_segmentor(), type='EncoderDecoderr'))
+
+
+def test_feature_list_is_the_backbone_outputs_only():
+    model = build_segmentor(tiny_segmentor()).eval()
+    img = torch.randn(1, 3, 32, 32)
+    with torch.no_grad():
+        feats = model.extract_feat(img)
+        levels = model.backbone(img)
+    assert len(feats) == 5 and all(torch.equal(a, b) for a, b in zip(feats, levels))
+    assert model.decode_head.needs_image and not build_segmentor(unet_fcn_segmentor()).decode_head.needs_image
+
+
+def unet_fcn_segmentor(**overrides) -> dict:
+    """A narrow UNet-S5-D16 with mmseg's FCN decode (full resolution) and auxiliary (1/2) heads."""
+    head = dict(type='FCNHead', in_channels=4, in_index=4, channels=4, num_convs=1, concat_input=False,
+                num_classes=2)
+    cfg = dict(type='EncoderDecoder', backbone=dict(type='UNet', base_channels=4), decode_head=head,
+               auxiliary_head=dict(head, in_channels=8, in_index=3, loss_decode=dict(type='CrossEntropyLoss',
+                                                                                     loss_weight=0.4)),
+               test_cfg=dict(mode='slide', crop_size=32, stride=21))
+    cfg.update(overrides)
+    return cfg
+
+
+def test_unet_with_fcn_heads_trains_and_slides_mmseg_int_windows():
+    model = build_segmentor(unet_fcn_segmentor())
+    assert model.test_cfg['crop_size'] == (32, 32) and model.test_cfg['stride'] == (21, 21)
+    calls = []
+    original = model.auxiliary_head.forward_train
+    model.auxiliary_head.forward_train = lambda *args, **kwargs: calls.append(kwargs) or original(*args, **kwargs)
+    log_vars = model.train_step(train_batch(batch=2, size=32))['log_vars']
+    assert {'decode.loss_ce', 'aux.loss_ce', 'aux.acc_seg'} <= set(log_vars) and calls == [{}]  # mmseg's call
+    model.eval()
+    with torch.no_grad():
+        (pred,) = model.simple_test(torch.randn(1, 3, 48, 80), metas(48, 80))
+    assert pred.shape == (48, 80)
+
+
+@pytest.mark.parametrize('overrides, message', [
+    (dict(decode_head=dict(type='FCNHead', in_channels=8, in_index=4, channels=4, num_classes=2)),
+     r'decode_head: in_channels=8 for in_index 4, but backbone UNet gives 4 channels at out index 4'),
+    (dict(decode_head=dict(type='FCNHead', in_channels=4, in_index=5, channels=4, num_classes=2)),
+     'in_index 5 is out of range'),
+])
+def test_head_channels_are_checked_against_the_backbone(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        build_segmentor(unet_fcn_segmentor(**overrides))
+
+
+def test_unetpp_head_channels_are_checked_per_in_index():
+    with pytest.raises(ValueError, match=r'in_channels\[2\]=64 for in_index 2.*gives 128 channels'):
+        build_segmentor(tiny_segmentor(head=tiny_head(in_channels=[64, 64, 64, 256, 512])))
+
+
+@pytest.mark.parametrize('cfg_name, cfg, suggestion', [
+    ('test_cfg', dict(mode='slide', crop_size=32, stride=21, windw_batch=4), 'window_batch'),
+    ('test_cfg', dict(mode='whole', prune_levl=2), 'prune_level'),
+    ('train_cfg', dict(cuda_grpah=True), 'cuda_graph'),
+])
+def test_unknown_cfg_keys_are_errors_with_a_suggestion(cfg_name, cfg, suggestion):
+    with pytest.raises(KeyError, match=f"did you mean '{suggestion}'"):
+        build_segmentor(tiny_segmentor(**{cfg_name: cfg}))
+
+
+def test_compile_is_a_known_key_of_both_cfgs():
+    model = build_segmentor(tiny_segmentor(train_cfg=dict(compile=False), test_cfg=dict(compile=False)))
+    assert model.train_cfg == dict(compile=False)
+
+
+def test_test_cfg_test_mode_and_prune_level_override_the_head():
+    model = build_segmentor(tiny_segmentor(test_cfg=dict(mode='whole', test_mode='fast', prune_level=2))).eval()
+    assert model.decode_head.test_mode == 'accurate'  # the head's own argument is not the one used
+    img = torch.randn(1, 3, 32, 32)
+    with torch.no_grad():
+        expected = model.decode_head.forward_pruned(model.extract_feat(img), img, 2)
+        torch.testing.assert_close(model.encode_decode(img, None), expected)
+    with pytest.raises(ValueError, match=r'test_cfg.*prune_level must be 1..4'):
+        build_segmentor(tiny_segmentor(test_cfg=dict(test_mode='fast', prune_level=5)))
+    with pytest.raises(ValueError, match='FCNHead has one output'):
+        build_segmentor(unet_fcn_segmentor(test_cfg=dict(mode='whole', test_mode='fast')))
+
+
+def test_image_first_in_channels_still_build_the_same_model_with_a_warning():
+    new = build_segmentor(tiny_segmentor())
+    old_head = tiny_head(in_channels=[3, 64, 64, 128, 256, 512], in_index=[0, 1, 2, 3, 4, 5])
+    del old_head['img_channels']
+    with pytest.warns(FutureWarning, match=r'in_channels=\[64, 64, 128, 256, 512\], in_index=\[0, 1, 2, 3, 4\]'):
+        old = build_segmentor(tiny_segmentor(head=old_head))
+    assert list(old.state_dict()) == list(new.state_dict())
+    old.load_state_dict(new.state_dict())
+    img = torch.randn(1, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(old.eval().encode_decode(img, None), new.eval().encode_decode(img, None))

@@ -8,17 +8,17 @@ from .model_cfgs import tiny_head
 
 
 def pyramid(height: int, width: int, rows: int = 5, batch: int = 2):
-    """[image, ResNet-18 levels 1/2 .. 1/2^rows] of a random batch."""
+    """(ResNet-18 levels 1/2 .. 1/2^rows, image) of a random batch: the head's two inputs."""
     img = torch.randn(batch, 3, height, width)
     backbone = build_backbone(dict(type='ResNet', depth=18, out_indices=tuple(range(rows)))).eval()
     with torch.no_grad():
-        return [img, *backbone(img)]
+        return backbone(img), img
 
 
 @pytest.mark.parametrize('height, width', [(64, 64), (45, 37)])
 def test_every_output_is_at_full_input_resolution(height, width):
     head = build_head(tiny_head())
-    outputs = head(pyramid(height, width))
+    outputs = head(*pyramid(height, width))
     assert len(outputs) == 4 == len(head.conv_segs)
     assert all(tuple(out.shape) == (2, 2, height, width) for out in outputs)
 
@@ -35,8 +35,8 @@ def test_fast_prune_level_equals_that_output_of_the_full_grid(level):
     head = build_head(tiny_head(test_mode='fast', prune_level=level)).eval()
     feats = pyramid(40, 36)
     with torch.no_grad():
-        full = head(feats)[level - 1]
-        pruned = head.forward_test(feats, img_metas=[])
+        full = head(*feats)[level - 1]
+        pruned = head.forward_test(feats[0], img_metas=[], img=feats[1])
     torch.testing.assert_close(pruned, full)
 
 
@@ -46,7 +46,7 @@ def test_pruned_grid_runs_fewer_nodes():
     for name, node in head.nodes.items():
         node.register_forward_hook(lambda *_, name=name: calls.append(name))
     with torch.no_grad():
-        head.forward_pruned(pyramid(32, 32), 2)
+        head.forward_pruned(*pyramid(32, 32), 2)
     assert sorted(calls) == ['0_1', '0_2', '1_1']
 
 
@@ -54,8 +54,8 @@ def test_accurate_mode_averages_the_output_probabilities():
     head = build_head(tiny_head()).eval()
     feats = pyramid(32, 40)
     with torch.no_grad():
-        mean_prob = torch.stack([F.softmax(out, dim=1) for out in head(feats)]).mean(0)
-        logits = head.forward_test(feats, img_metas=[])
+        mean_prob = torch.stack([F.softmax(out, dim=1) for out in head(*feats)]).mean(0)
+        logits = head.forward_test(feats[0], img_metas=[], img=feats[1])
     torch.testing.assert_close(F.softmax(logits, dim=1), mean_prob)
 
 
@@ -64,8 +64,8 @@ def test_binary_mode_has_one_sigmoid_output():
     head = build_head(tiny_head(out_channels=1, threshold=0.4, loss_decode=losses)).eval()
     feats = pyramid(32, 32)
     with torch.no_grad():
-        outputs = head(feats)
-        logits = head.forward_test(feats, img_metas=[])
+        outputs = head(*feats)
+        logits = head.forward_test(feats[0], img_metas=[], img=feats[1])
     assert all(out.shape[1] == 1 for out in outputs) and head.binary and head.threshold == 0.4
     torch.testing.assert_close(torch.sigmoid(logits), torch.stack([o.sigmoid() for o in outputs]).mean(0))
     loss = head.losses(outputs, torch.randint(0, 2, (2, 1, 32, 32)))
@@ -101,7 +101,7 @@ def test_default_output_weights_are_equal_and_sum_to_one():
 
 def test_without_deep_supervision_only_the_last_output_exists():
     head = build_head(tiny_head(deep_supervision=False))
-    outputs = head(pyramid(32, 32))
+    outputs = head(*pyramid(32, 32))
     assert len(outputs) == 1 == len(head.conv_segs)
     with pytest.raises(ValueError, match='prune_level'):
         build_head(tiny_head(deep_supervision=False, test_mode='fast', prune_level=2))
@@ -109,7 +109,7 @@ def test_without_deep_supervision_only_the_last_output_exists():
 
 def test_three_row_grid_on_fewer_levels():
     head = build_head(tiny_head(rows=3))
-    outputs = head(pyramid(30, 34, rows=3))
+    outputs = head(*pyramid(30, 34, rows=3))
     assert len(outputs) == 2 and all(o.shape[2:] == (30, 34) for o in outputs)
 
 
@@ -119,6 +119,8 @@ def test_three_row_grid_on_fewer_levels():
     (dict(test_mode='quick'), 'test_mode'),
     (dict(prune_level=5), 'prune_level'),
     (dict(out_channels=3), 'out_channels'),
+    (dict(act_cfg=dict(type='GELU')), 'act_cfg'),
+    (dict(in_channels=[3, 64, 64, 128, 256, 512], in_index=[1, 2, 3, 4, 5, 0]), 'img_channels=3'),
 ])
 def test_inconsistent_configs_are_reported(overrides, message):
     with pytest.raises(ValueError, match=message):

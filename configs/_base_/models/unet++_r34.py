@@ -16,8 +16,9 @@ model = dict(
         frozen_stages=-1),
     decode_head=dict(
         type='UNetPlusPlusHead',
-        in_channels=[3, 64, 64, 128, 256, 512],  # the image (level 0), then the backbone levels
-        in_index=[0, 1, 2, 3, 4, 5],
+        in_channels=[64, 64, 128, 256, 512],  # the backbone levels read (out_channels at in_index)
+        in_index=[0, 1, 2, 3, 4],
+        img_channels=3,  # the head also reads the image itself (its full-resolution top row)
         # decoder width per row (full res, 1/2, 1/4, 1/8, 1/16): 16 at full res is enough for 1-3 px vessels
         # fed by the 32-wide 1/2 row; 128 caps the 4x4 (at 64x64 crops) bottom row so that a training step
         # stays no slower than smp UnetPlusPlus(resnet34) (bench/model_speed.py)

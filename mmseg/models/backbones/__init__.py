@@ -1,3 +1,4 @@
 from .resnet import ResNet
+from .unet import UNet
 
-__all__ = ['ResNet']
+__all__ = ['ResNet', 'UNet']

@@ -1,6 +1,6 @@
 """Base class of decode heads: input selection, classifiers, losses and accuracy."""
 from abc import ABCMeta, abstractmethod
-from typing import Dict, List, Optional, Sequence, Union
+from typing import ClassVar, Dict, List, Optional, Sequence, Union
 
 import torch
 from torch import nn
@@ -24,17 +24,24 @@ class BaseDecodeHead(nn.Module, metaclass=ABCMeta):
             ``num_classes=2`` is binary mode: one sigmoid logit for class 1, thresholded at ``threshold``.
         threshold: binary mode only: P(class 1) above which a pixel is labelled 1 (default 0.5).
         dropout_ratio: channel dropout before each classifier (0 disables it).
-        norm_cfg: normalization of the head's conv layers.
+        conv_cfg, norm_cfg, act_cfg: of the head's conv layers (None conv_cfg = Conv2d; default BN and ReLU).
         in_index: which level(s) of the segmentor's feature list the head reads.
         loss_decode: a loss config or a list of them; each adds an entry named by its ``loss_name``.
         ignore_index: label value excluded from losses and accuracy.
         align_corners: ``align_corners`` of every bilinear resize in the head.
+
+    A head reads the segmentor's feature list (the backbone's outputs, mmseg's meaning of ``in_index``).
+    A head that also needs the input image declares ``needs_image = True``; the segmentor then passes
+    ``img=`` to :meth:`forward_train` / :meth:`forward_test`, which hand it to ``forward(inputs, img)``.
     """
+
+    #: whether ``forward`` takes the input image as its second argument (e.g. UNet++'s full-resolution row)
+    needs_image: ClassVar[bool] = False
 
     def __init__(self, in_channels: Union[int, Sequence[int]], channels: Union[int, Sequence[int]], *,
                  num_classes: int, out_channels: Optional[int] = None, threshold: Optional[float] = None,
-                 dropout_ratio: float = 0.1, norm_cfg: Optional[dict] = None,
-                 in_index: Union[int, Sequence[int]] = -1,
+                 dropout_ratio: float = 0.1, conv_cfg: Optional[dict] = None, norm_cfg: Optional[dict] = None,
+                 act_cfg: Optional[dict] = dict(type='ReLU'), in_index: Union[int, Sequence[int]] = -1,
                  loss_decode: Union[dict, Sequence[dict]] = dict(type='CrossEntropyLoss', loss_weight=1.0),
                  ignore_index: int = 255, align_corners: bool = False):
         super().__init__()
@@ -56,7 +63,9 @@ class BaseDecodeHead(nn.Module, metaclass=ABCMeta):
         self.num_classes = num_classes
         self.out_channels = out_channels
         self.threshold = 0.5 if threshold is None else threshold
+        self.conv_cfg = conv_cfg
         self.norm_cfg = norm_cfg or dict(type='BN', requires_grad=True)
+        self.act_cfg = act_cfg
         self.in_index = in_index
         self.ignore_index = ignore_index
         self.align_corners = align_corners
@@ -98,14 +107,29 @@ class BaseDecodeHead(nn.Module, metaclass=ABCMeta):
         """Logits of the head: one tensor, or one per supervised output."""
 
     def forward_train(self, inputs: Sequence[torch.Tensor], img_metas: List[dict], gt_semantic_seg: torch.Tensor,
-                      train_cfg: Optional[dict] = None) -> Dict[str, torch.Tensor]:
+                      train_cfg: Optional[dict] = None, img: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
         """Loss dict of the head on a training batch (``gt_semantic_seg``: [N, 1, H, W] labels)."""
-        return self.losses(self(inputs), gt_semantic_seg)
+        return self.losses(self._run(inputs, img), gt_semantic_seg)
 
-    def forward_test(self, inputs: Sequence[torch.Tensor], img_metas: List[dict],
-                     test_cfg: Optional[dict] = None) -> torch.Tensor:
+    def forward_test(self, inputs: Sequence[torch.Tensor], img_metas: List[dict], test_cfg: Optional[dict] = None,
+                     img: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Logits [N, out_channels, h, w] used for prediction."""
-        return self(inputs)
+        return self._run(inputs, img)
+
+    def check_test_cfg(self, test_cfg: dict) -> None:
+        """Raise if ``test_cfg`` asks for a test option this head does not have (checked when the segmentor is
+        built). Single-output heads have no ``test_mode`` / ``prune_level``."""
+        for key in ('test_mode', 'prune_level'):
+            if key in test_cfg:
+                raise ValueError(f'test_cfg.{key} selects among the outputs of a deeply supervised head '
+                                 f'(UNetPlusPlusHead); {type(self).__name__} has one output: remove the key')
+
+    def _run(self, inputs: Sequence[torch.Tensor], img: Optional[torch.Tensor]) -> Logits:
+        if not self.needs_image:
+            return self(inputs)
+        if img is None:
+            raise ValueError(f'{type(self).__name__} reads the input image: pass img= to forward_train/forward_test')
+        return self(inputs, img)
 
     def losses(self, seg_logits: Logits, seg_label: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Each loss of ``loss_decode`` summed over the outputs with ``output_weights``; ``acc_seg`` (percent,

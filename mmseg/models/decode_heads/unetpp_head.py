@@ -1,12 +1,13 @@
 """UNet++ decoder (Zhou et al., "UNet++: A Nested U-Net Architecture", 2018) with a full-resolution top row.
 
 The nested grid has R rows (one per entry of ``channels``); row i works at 1/2^i of the input size.
-Column 0 holds the encoder nodes:
+The head reads R backbone levels (``in_index``, the segmentor's feature list as in mmseg) and the input
+image, which it declares with ``needs_image = True``. Column 0 holds the encoder nodes:
 
-* X^{0,0}: a light two-conv stem on the image itself (input level 0), so the top row sees every pixel
-  at full resolution -- vessels 1-3 px wide are lost in a stride-2 feature map;
-* X^{i,0}, 0 < i < R-1: encoder level i (the ResNet stem at 1/2, layer1 at 1/4, ...);
-* X^{R-1,0}: a centre node H([level R-1, Up(level R)]) that folds the deepest encoder level (1/32 for
+* X^{0,0}: a light two-conv stem on the image itself, so the top row sees every pixel at full
+  resolution -- vessels 1-3 px wide are lost in a stride-2 feature map;
+* X^{i,0}, 0 < i < R-1: backbone level i-1 (the ResNet stem at 1/2, layer1 at 1/4, ...);
+* X^{R-1,0}: a centre node H([level R-2, Up(level R-1)]) that folds the deepest level (1/32 for
   ResNet) into the bottom row, so the grid keeps the paper's five rows with row 0 at full resolution.
 
 Every other node is X^{i,j} = H([X^{i,0}, ..., X^{i,j-1}, Up(X^{i+1,j-1})]), H = two conv-BN-ReLU, Up =
@@ -15,8 +16,11 @@ each of X^{0,1..R-1} gives R-1 full-resolution outputs, supervised together (dee
 
 At test time ``test_mode='accurate'`` averages the outputs' probabilities; ``test_mode='fast'`` with
 ``prune_level=k`` computes only the nodes X^{i,j} with i + j <= k that output k needs (UNet++ L_k).
+Both come from the head's arguments, overridden by the segmentor's ``test_cfg`` (mmseg's place for test
+settings).
 """
-from typing import List, Optional, Sequence
+import warnings
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -32,47 +36,54 @@ class UNetPlusPlusHead(BaseDecodeHead):
     """UNet++ decode head with deep supervision at full input resolution.
 
     Args:
-        in_channels: channels of the inputs picked by ``in_index``: the image first, then R encoder
-            levels from 1/2 down (R = ``len(channels)``), e.g. ``[3, 64, 64, 128, 256, 512]``.
+        in_channels: channels of the R backbone levels picked by ``in_index`` (R = ``len(channels)``), from
+            1/2 down, e.g. ``[64, 64, 128, 256, 512]`` for ResNet-34. The older form that listed the image
+            first (``[3, 64, ...]`` with ``in_index`` counting the image as level 0) still builds the same
+            model (same parameter names) with a FutureWarning (shown to users by default).
         channels: decoder width of each grid row, full resolution first, e.g. ``[16, 32, 64, 128, 256]``.
-        in_index: levels of the segmentor's feature list (level 0 is the image).
+        in_index: backbone levels read, one per entry of ``in_channels`` (default ``0..R-1``).
+        img_channels: channels of the input image, read by the full-resolution stem.
         deep_supervision: classify (and supervise) every X^{0,j}; False keeps only the last output.
         ds_loss_weights: loss weight of each output X^{0,1..R-1}; default equal weights summing to 1,
             so the loss scale matches a single-output head.
-        test_mode: 'accurate' (mean of the outputs' probabilities) or 'fast' (output ``prune_level`` only).
-        prune_level: k in 1..R-1 for ``test_mode='fast'`` (default R-1, the full grid's last output).
+        test_mode: 'accurate' (mean of the outputs' probabilities) or 'fast' (output ``prune_level`` only);
+            ``model.test_cfg.test_mode`` overrides it.
+        prune_level: k in 1..R-1 for ``test_mode='fast'`` (default R-1, the full grid's last output);
+            ``model.test_cfg.prune_level`` overrides it.
         **kwargs: see :class:`BaseDecodeHead` (num_classes, out_channels, dropout_ratio, loss_decode, ...).
     """
 
+    needs_image = True
+
     def __init__(self, in_channels: Sequence[int], channels: Sequence[int],
-                 in_index: Sequence[int] = (0, 1, 2, 3, 4, 5), deep_supervision: bool = True,
-                 ds_loss_weights: Optional[Sequence[float]] = None, test_mode: str = 'accurate',
-                 prune_level: Optional[int] = None, **kwargs):
-        super().__init__(list(in_channels), list(channels), in_index=list(in_index), **kwargs)
-        rows = len(self.channels)
-        if rows < 2 or len(self.in_channels) != rows + 1:
-            raise ValueError(f'UNetPlusPlusHead: in_channels {self.in_channels} must list the image and '
-                             f'len(channels) = {rows} encoder levels (and channels needs 2+ rows)')
+                 in_index: Optional[Sequence[int]] = None, img_channels: Optional[int] = None,
+                 deep_supervision: bool = True, ds_loss_weights: Optional[Sequence[float]] = None,
+                 test_mode: str = 'accurate', prune_level: Optional[int] = None, **kwargs):
+        rows = len(channels)
+        if kwargs.get('conv_cfg') is not None or kwargs.get('act_cfg', dict(type='ReLU')) != dict(type='ReLU'):
+            raise ValueError('UNetPlusPlusHead: its nodes are Conv2d-norm-ReLU; conv_cfg and act_cfg cannot change '
+                             f"them (got conv_cfg={kwargs.get('conv_cfg')}, act_cfg={kwargs.get('act_cfg')})")
+        in_channels, in_index, img_channels = _image_first_form_to_levels(
+            list(in_channels), None if in_index is None else list(in_index), img_channels, rows)
+        super().__init__(in_channels, list(channels), in_index=in_index, **kwargs)
+        if rows < 2 or len(self.in_channels) != rows:
+            raise ValueError(f'UNetPlusPlusHead: in_channels {self.in_channels} must list len(channels) = {rows} '
+                             f'backbone levels (and channels needs 2+ rows)')
         num_outputs = rows - 1 if deep_supervision else 1
         if ds_loss_weights is None:
             ds_loss_weights = [1.0 / num_outputs] * num_outputs
         if len(ds_loss_weights) != num_outputs:
             raise ValueError(f'UNetPlusPlusHead: ds_loss_weights needs {num_outputs} values '
                              f'(one per supervised output), got {list(ds_loss_weights)}')
-        prune_level = rows - 1 if prune_level is None else prune_level
-        if test_mode not in ('accurate', 'fast'):
-            raise ValueError(f"UNetPlusPlusHead: test_mode must be 'accurate' or 'fast', got {test_mode!r}")
-        if not 1 <= prune_level <= rows - 1 or (not deep_supervision and prune_level != rows - 1):
-            raise ValueError(f'UNetPlusPlusHead: prune_level must be in 1..{rows - 1} (only {rows - 1} '
-                             f'without deep supervision), got {prune_level}')
         self.num_rows = rows
+        self.img_channels = img_channels
         self.deep_supervision = deep_supervision
         self.output_weights = tuple(ds_loss_weights)
-        self.test_mode = test_mode
-        self.prune_level = prune_level
+        self.test_mode, self.prune_level = self._test_settings(
+            dict(test_mode=test_mode, prune_level=rows - 1 if prune_level is None else prune_level), 'the head')
 
-        encoder_channels = [self.channels[0], *self.in_channels[1:rows - 1], self.channels[-1]]
-        self.stem = DoubleConv(self.in_channels[0], self.channels[0], self.norm_cfg)
+        encoder_channels = [self.channels[0], *self.in_channels[:rows - 2], self.channels[-1]]
+        self.stem = DoubleConv(img_channels, self.channels[0], self.norm_cfg)
         self.centre = DoubleConv(self.in_channels[-2] + self.in_channels[-1], self.channels[-1], self.norm_cfg)
         self.nodes = nn.ModuleDict()
         for j in range(1, rows):
@@ -82,31 +93,50 @@ class UNetPlusPlusHead(BaseDecodeHead):
                 self.nodes[f'{i}_{j}'] = DoubleConv(node_in, self.channels[i], self.norm_cfg)
         self.conv_segs = nn.ModuleList(self.make_classifier(self.channels[0]) for _ in range(num_outputs))
 
-    def forward(self, inputs: Sequence[torch.Tensor]) -> List[torch.Tensor]:
+    def forward(self, inputs: Sequence[torch.Tensor], img: torch.Tensor) -> List[torch.Tensor]:
         """Logits of every supervised output, full resolution, shallowest output first."""
-        top_row = self._top_row(inputs, depth=self.num_rows - 1)
+        top_row = self._top_row(inputs, img, depth=self.num_rows - 1)
         if not self.deep_supervision:
             top_row = top_row[-1:]
         return [self.cls_seg(feat, conv) for feat, conv in zip(top_row, self.conv_segs)]
 
-    def forward_test(self, inputs: Sequence[torch.Tensor], img_metas: List[dict],
-                     test_cfg: Optional[dict] = None) -> torch.Tensor:
-        """Logits of the test mode; in 'accurate' mode log-probabilities whose softmax (sigmoid in
-        binary mode) is the mean of the outputs' probabilities."""
-        if self.test_mode == 'fast':
-            return self.forward_pruned(inputs, self.prune_level)
-        return self._mean_probability_logits(self.forward(inputs))
+    def forward_test(self, inputs: Sequence[torch.Tensor], img_metas: List[dict], test_cfg: Optional[dict] = None,
+                     img: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Logits of the test mode (``test_cfg`` overrides the head's); in 'accurate' mode log-probabilities
+        whose softmax (sigmoid in binary mode) is the mean of the outputs' probabilities."""
+        if img is None:
+            raise ValueError('UNetPlusPlusHead reads the input image: pass img= to forward_test')
+        test_mode, prune_level = self._test_settings(test_cfg or {}, 'test_cfg')
+        if test_mode == 'fast':
+            return self.forward_pruned(inputs, img, prune_level)
+        return self._mean_probability_logits(self(inputs, img))
 
-    def forward_pruned(self, inputs: Sequence[torch.Tensor], level: int) -> torch.Tensor:
+    def check_test_cfg(self, test_cfg: dict) -> None:
+        self._test_settings(test_cfg, 'test_cfg')
+
+    def forward_pruned(self, inputs: Sequence[torch.Tensor], img: torch.Tensor, level: int) -> torch.Tensor:
         """Logits of output ``level`` computed by UNet++ L_level alone (the nodes with i + j <= level)."""
-        feat = self._top_row(inputs, depth=level)[-1]
+        feat = self._top_row(inputs, img, depth=level)[-1]
         return self.cls_seg(feat, self.conv_segs[level - 1 if self.deep_supervision else 0])
 
-    def _top_row(self, inputs: Sequence[torch.Tensor], depth: int) -> List[torch.Tensor]:
+    def _test_settings(self, settings: dict, source: str) -> Tuple[str, int]:
+        """(test_mode, prune_level) of ``settings``, the head's own where a key is missing; checked."""
+        test_mode = settings.get('test_mode', getattr(self, 'test_mode', None))
+        prune_level = settings.get('prune_level', getattr(self, 'prune_level', None))
+        last = self.num_rows - 1
+        if test_mode not in ('accurate', 'fast'):
+            raise ValueError(f"UNetPlusPlusHead ({source}): test_mode must be 'accurate' or 'fast', got {test_mode!r}")
+        if not isinstance(prune_level, int) or not 1 <= prune_level <= last or (
+                not self.deep_supervision and prune_level != last):
+            allowed = f'1..{last}' if self.deep_supervision else f'{last} (no deep supervision: one output)'
+            raise ValueError(f'UNetPlusPlusHead ({source}): prune_level must be {allowed}, got {prune_level!r}')
+        return test_mode, prune_level
+
+    def _top_row(self, inputs: Sequence[torch.Tensor], img: torch.Tensor, depth: int) -> List[torch.Tensor]:
         """Features X^{0,1..depth}, computing only the nodes with i + j <= depth."""
         levels = self._transform_inputs(inputs)
-        rows: List[List[torch.Tensor]] = [[self.stem(levels[0])]]
-        rows += [[levels[i]] for i in range(1, min(depth + 1, self.num_rows - 1))]
+        rows: List[List[torch.Tensor]] = [[self.stem(img)]]
+        rows += [[levels[i - 1]] for i in range(1, min(depth + 1, self.num_rows - 1))]
         if depth == self.num_rows - 1:
             skip, deepest = levels[-2], levels[-1]
             deepest = resize(deepest, skip.shape[2:], align_corners=self.align_corners)
@@ -126,3 +156,21 @@ class UNetPlusPlusHead(BaseDecodeHead):
             return torch.logit(prob, eps=1e-6)
         prob = F.softmax(logits, dim=2).mean(dim=0)
         return torch.log(prob.clamp_min(1e-12))
+
+
+def _image_first_form_to_levels(in_channels: List[int], in_index: Optional[List[int]], img_channels: Optional[int],
+                                rows: int) -> Tuple[List[int], List[int], int]:
+    """(in_channels, in_index, img_channels) of the backbone levels; converts the deprecated form in which
+    the image was feature level 0 (``in_channels=[3, 64, ...]``, ``in_index=[0, 1, ...]``)."""
+    if len(in_channels) != rows + 1:
+        return in_channels, list(range(rows)) if in_index is None else in_index, \
+            3 if img_channels is None else img_channels
+    in_index = list(range(rows + 1)) if in_index is None else in_index
+    if img_channels is not None or len(in_index) != rows + 1 or in_index[0] != 0:
+        raise ValueError(f'UNetPlusPlusHead: in_channels {in_channels} lists {rows + 1} inputs for '
+                         f'{rows} rows; give the {rows} backbone levels (e.g. in_channels={in_channels[1:]}, '
+                         f'in_index={list(range(rows))}) and img_channels={in_channels[0]}')
+    warnings.warn(f'UNetPlusPlusHead: listing the image first in in_channels ({in_channels}) is deprecated: the '
+                  f'feature list is the backbone outputs only; use in_channels={in_channels[1:]}, '
+                  f'in_index={[i - 1 for i in in_index[1:]]}, img_channels={in_channels[0]}', FutureWarning)
+    return in_channels[1:], [i - 1 for i in in_index[1:]], in_channels[0]

@@ -26,6 +26,8 @@ class DiceLoss(nn.Module):
         loss_weight: factor applied to the loss.
         ignore_index: label excluded from the sums.
         loss_name: key of the loss in the loss dict.
+        use_sigmoid: accepted so that mmseg 0.x configs (``DiceLoss(use_sigmoid=False, ...)``) build; as in
+            mmseg 0.x it does not choose anything: the number of channels does (1: sigmoid, more: softmax).
     """
 
     # The 'mean' reduction averages per-image terms over the batch, so the loss of several outputs stacked
@@ -34,8 +36,10 @@ class DiceLoss(nn.Module):
 
     def __init__(self, smooth: float = 1.0, exponent: float = 2, reduction: str = 'mean',
                  class_weight: Optional[Sequence[float]] = None, loss_weight: float = 1.0,
-                 ignore_index: int = 255, loss_name: str = 'loss_dice'):
+                 ignore_index: int = 255, loss_name: str = 'loss_dice', use_sigmoid: bool = False):
         super().__init__()
+        if not isinstance(use_sigmoid, bool):
+            raise TypeError(f'DiceLoss: use_sigmoid must be a bool, got {use_sigmoid!r}')
         self.smooth = smooth
         self.exponent = exponent
         self.reduction = check_reduction(reduction, 'DiceLoss')

@@ -10,6 +10,7 @@ from ..builder import SEGMENTORS, build_backbone, build_head, build_neck
 from ..utils import resize
 from .base import BaseSegmentor, TestResult
 from .compile import compiled_if_asked
+from .checks import check_head_channels, checked_test_cfg, checked_train_cfg
 from .cuda_graph import GraphedLosses
 
 Box = Tuple[int, int, int, int]
@@ -19,18 +20,20 @@ Box = Tuple[int, int, int, int]
 class EncoderDecoder(BaseSegmentor):
     """Backbone, optional neck, decode head and optional auxiliary head(s) (mmseg 0.x interface).
 
-    The feature list that heads read is ``[img, *backbone levels]``: level 0 is the input image itself, so
-    a head can build full-resolution features from the pixels (UNet++'s top row); backbone level k is
-    feature level k + 1.
+    The feature list that heads read is the backbone's (or neck's) outputs, nothing else, so ``out_indices``
+    and a head's ``in_index`` mean what they mean in mmseg. A head that also needs the input image declares
+    it (``needs_image = True``, e.g. UNet++'s full-resolution row) and receives ``img=`` explicitly. Each
+    head's ``in_channels`` are checked against the backbone's ``out_channels`` when the model is built.
 
     Args:
         backbone, decode_head, neck, auxiliary_head: component configs (``auxiliary_head`` may be a list).
         train_cfg: training options (passed to the heads); ``cuda_graph=True`` replays the training forward
             and backward as CUDA graphs (see :mod:`.cuda_graph`); ``compile=True`` (or a dict of torch.compile
             arguments) compiles the loss computation (see :mod:`.compile`).
-        test_cfg: ``mode='whole'`` (default) or ``'slide'`` with ``crop_size=(h, w)``, ``stride=(h, w)`` and
+        test_cfg: ``mode='whole'`` (default) or ``'slide'`` with ``crop_size``, ``stride`` (int or (h, w)) and
             ``window_batch`` (windows per forward pass, default 16: bounds memory; 1 = one at a time);
-            ``compile`` as in ``train_cfg``, for :meth:`encode_decode`.
+            ``test_mode`` / ``prune_level`` override a UNet++ head's; ``compile`` as in ``train_cfg``, for
+            :meth:`encode_decode`. Unknown keys in either dict are errors (:mod:`.checks` lists the known ones).
         pretrained: backbone checkpoint (mmseg 0.x shorthand for ``backbone.init_cfg``).
     """
 
@@ -52,9 +55,15 @@ class EncoderDecoder(BaseSegmentor):
             self.auxiliary_head = build_head(auxiliary_head)
         else:
             self.auxiliary_head = nn.ModuleList(build_head(cfg) for cfg in auxiliary_head)
-        self.train_cfg = dict(train_cfg or {})
-        self.test_cfg = dict(test_cfg or {})
-        _check_test_cfg(self.test_cfg)
+        self.train_cfg = checked_train_cfg(train_cfg)
+        self.test_cfg = checked_test_cfg(test_cfg)
+        feature_maker = self.neck if self.neck is not None else self.backbone
+        feature_channels = getattr(feature_maker, 'out_channels', None)
+        source = f'{"neck" if self.neck is not None else "backbone"} {type(feature_maker).__name__}'
+        for name, _, head in self._named_heads():
+            check_head_channels(head, name, feature_channels if isinstance(feature_channels, list) else None,
+                                source)
+        self.decode_head.check_test_cfg(self.test_cfg)
         self._train_losses = compiled_if_asked(self._losses, self, self.train_cfg, 'train_cfg')
         self._test_forward = compiled_if_asked(self._encode_decode, self, self.test_cfg, 'test_cfg')
         # a plain attribute, not a child module: the graph wrapper holds this model, not the reverse
@@ -65,19 +74,29 @@ class EncoderDecoder(BaseSegmentor):
         """Load the backbone's pretrained weights (heads are initialised when built)."""
         self.backbone.init_weights()
 
+    def _named_heads(self) -> List[Tuple[str, str, nn.Module]]:
+        """(config name, loss prefix, head) of every head: 'decode', then 'aux' or 'aux_<i>' as in mmseg."""
+        heads = [('decode_head', 'decode', self.decode_head)]
+        if isinstance(self.auxiliary_head, nn.ModuleList):
+            heads += [(f'auxiliary_head[{i}]', f'aux_{i}', head) for i, head in enumerate(self.auxiliary_head)]
+        elif self.auxiliary_head is not None:
+            heads.append(('auxiliary_head', 'aux', self.auxiliary_head))
+        return heads
+
     def extract_feat(self, img: torch.Tensor) -> List[torch.Tensor]:
-        """``[img, *levels]`` with the backbone's (and neck's) levels."""
-        levels = self.backbone(img)
+        """The backbone's (and neck's) outputs: the feature list that ``in_index`` refers to."""
+        feats = self.backbone(img)
         if self.neck is not None:
-            levels = self.neck(levels)
-        return [img, *levels]
+            feats = self.neck(feats)
+        return feats
 
     def encode_decode(self, img: torch.Tensor, img_metas: List[dict]) -> torch.Tensor:
         """Test-mode logits of the decode head, resized to the size of ``img``."""
         return self._test_forward(img, img_metas)
 
     def _encode_decode(self, img: torch.Tensor, img_metas: List[dict]) -> torch.Tensor:
-        seg_logit = self.decode_head.forward_test(self.extract_feat(img), img_metas, self.test_cfg)
+        seg_logit = self.decode_head.forward_test(self.extract_feat(img), img_metas, self.test_cfg,
+                                                  **_image_arg(self.decode_head, img))
         return resize(seg_logit, img.shape[2:], align_corners=self.align_corners)
 
     def forward_train(self, img: torch.Tensor, img_metas: List[dict],
@@ -90,15 +109,10 @@ class EncoderDecoder(BaseSegmentor):
     def _losses(self, img: torch.Tensor, img_metas: List[dict],
                 gt_semantic_seg: torch.Tensor) -> Dict[str, torch.Tensor]:
         feats = self.extract_feat(img)
-        losses = _add_prefix(self.decode_head.forward_train(feats, img_metas, gt_semantic_seg, self.train_cfg),
-                             'decode')
-        if isinstance(self.auxiliary_head, nn.ModuleList):
-            for idx, head in enumerate(self.auxiliary_head):
-                losses.update(_add_prefix(head.forward_train(feats, img_metas, gt_semantic_seg, self.train_cfg),
-                                          f'aux_{idx}'))
-        elif self.auxiliary_head is not None:
-            losses.update(_add_prefix(
-                self.auxiliary_head.forward_train(feats, img_metas, gt_semantic_seg, self.train_cfg), 'aux'))
+        losses = {}
+        for _, prefix, head in self._named_heads():
+            losses.update(_add_prefix(head.forward_train(feats, img_metas, gt_semantic_seg, self.train_cfg,
+                                                         **_image_arg(head, img)), prefix))
         return losses
 
     def whole_inference(self, img: torch.Tensor, img_meta: List[dict], rescale: bool) -> torch.Tensor:
@@ -177,19 +191,6 @@ class EncoderDecoder(BaseSegmentor):
         return [dict(pred=p, prob=q) for p, q in zip(preds, probs)]
 
 
-def _check_test_cfg(test_cfg: dict) -> None:
-    mode = test_cfg.get('mode', 'whole')
-    if mode not in ('whole', 'slide'):
-        raise ValueError(f"test_cfg.mode must be 'whole' or 'slide', got {mode!r}")
-    if mode == 'slide':
-        for key in ('crop_size', 'stride'):
-            value = test_cfg.get(key)
-            if value is None or len(value) != 2 or min(value) < 1:
-                raise ValueError(f"test_cfg.{key} must be (h, w) of positive ints for mode='slide', got {value!r}")
-        if test_cfg.get('window_batch', 16) < 1:
-            raise ValueError(f"test_cfg.window_batch must be >= 1, got {test_cfg['window_batch']!r}")
-
-
 def _window_boxes(height: int, width: int, crop_size: Sequence[int], stride: Sequence[int]) -> List[Box]:
     """(y1, y2, x1, x2) of the sliding windows covering the image; the last row/column is shifted back to
     end at the border, so every window has the same size (min of crop and image)."""
@@ -202,6 +203,11 @@ def _window_boxes(height: int, width: int, crop_size: Sequence[int], stride: Seq
             y2, x2 = min(row * stride_h + crop_h, height), min(col * stride_w + crop_w, width)
             boxes.append((max(y2 - crop_h, 0), y2, max(x2 - crop_w, 0), x2))
     return boxes
+
+
+def _image_arg(head: nn.Module, img: torch.Tensor) -> Dict[str, torch.Tensor]:
+    """``{'img': img}`` for a head that declares ``needs_image``, else nothing (mmseg heads keep mmseg's call)."""
+    return {'img': img} if getattr(head, 'needs_image', False) else {}
 
 
 def _add_prefix(losses: Dict[str, torch.Tensor], prefix: str) -> Dict[str, torch.Tensor]:
