@@ -6,7 +6,7 @@ shape the result (data, optimizer, optimizer_config, lr_config, runner, model) m
 reproduce command of a config gives the run its figures come from.
 
 The model is compared by what it builds, not as a dict, so that an equivalent spelling of the same network
-(e.g. a head's ``in_channels``/``in_index`` in another convention) still matches: parameter and buffer names
+(e.g. a head's ``in_channels``/``in_index``/``img_channels`` in another convention) still matches: parameter and buffer names
 and shapes, train/test cfg, and the head options other than those inputs (losses included).
 """
 import glob
@@ -24,7 +24,7 @@ RESULTS = osp.join(CONFIG_DIR, 'results')
 LOGS = sorted(glob.glob(osp.join(RESULTS, '**', '*.log.json'), recursive=True))
 DICT_KEYS = ('data', 'optimizer', 'optimizer_config', 'lr_config', 'runner')
 # How a head is told its inputs; two spellings of the same inputs build the same parameters (compared).
-HEAD_INPUT_KEYS = ('in_channels', 'in_index')
+HEAD_INPUT_KEYS = ('in_channels', 'in_index', 'img_channels')  # how inputs are listed, not what is built
 
 
 def config_of(log: str) -> str:

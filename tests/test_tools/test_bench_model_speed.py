@@ -10,7 +10,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # the r34 UNet++ shrunk to two grid rows on a ResNet-18 stem: a training step in milliseconds
 TINY_MODEL = f"""_base_ = '{ROOT}/configs/_base_/models/unet++_r34.py'
 model = dict(backbone=dict(depth=18, out_indices=(0, 1)),
-             decode_head=dict(in_channels=[3, 64, 64], in_index=[0, 1, 2], channels={{channels}}))
+             decode_head=dict(in_channels=[64, 64], in_index=[0, 1], img_channels=3, channels={{channels}}))
 """
 QUICK = ['--no-smp', '--repeats', '1', '--slide-repeats', '1', '--image-size', '40', '36', '--batch', '2']
 
