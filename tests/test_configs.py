@@ -60,7 +60,7 @@ def test_pruned_unetpp_is_a_test_time_option_of_the_ds_comparison_model(syntheti
     pruned = UNetPlusPlusHead.forward_pruned
     monkeypatch.setattr(UNetPlusPlusHead, 'forward_pruned',
                         lambda self, feats, img, level: levels.append(level) or pruned(self, feats, img, level))
-    path = osp.join(ROOT, 'configs', 'unet++', 'comparison', 'unet++_r34_ds_4k_drive_cpu.py')
+    path = osp.join(ROOT, 'configs', 'unet++', 'comparison', 'unet++_r34_ds_1k_drive_cpu.py')
     torch.manual_seed(0)
     model = build_segmentor(Config.fromfile(path).model)
     save_checkpoint(model, str(tmp_path / 'ds.pth'))

@@ -2,4 +2,4 @@
 # pruned UNet++ L1..L4 are test-time modes of this checkpoint:
 #   python tools/test.py THIS_CONFIG CKPT --eval mDice --cfg-options model.test_cfg.test_mode=fast \
 #       model.test_cfg.prune_level=K      (K = 1..4)
-_base_ = ['../../_base_/models/unet++_r34.py', './_base_/comparison_4k_drive_cpu.py']
+_base_ = ['../../_base_/models/unet++_r34.py', './_base_/comparison_1k_drive_cpu.py']

@@ -1,3 +1,3 @@
 # UNet++ without deep supervision: the r34 model trained and tested on its last output X^{0,4} only.
-_base_ = ['../../_base_/models/unet++_r34.py', './_base_/comparison_4k_drive_cpu.py']
+_base_ = ['../../_base_/models/unet++_r34.py', './_base_/comparison_1k_drive_cpu.py']
 model = dict(decode_head=dict(deep_supervision=False))
