@@ -14,6 +14,7 @@ class DRIVEDataset(CustomDataset):
     Pass ``fov_dir='masks/validation'`` to add FOV-masked Se/Sp/Acc/AUC/F1 to the evaluation.
     """
     CLASSES = ('background', 'vessel')
+    SECOND_OBSERVER_SUFFIX = '_manual2.png'
     PALETTE = [[120, 120, 120], [6, 230, 230]]
     DATA_HINT = ('Create it from the official zips with '
                  '`python tools/convert_datasets/drive.py training.zip test.zip -o data/DRIVE` '
