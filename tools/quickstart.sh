@@ -17,6 +17,17 @@ export PYTHON=python
 python tools/make_synthetic_drive.py data/synthetic_zips --num-train 8 --num-test 4 --seed 0
 python tools/convert_datasets/drive.py data/synthetic_zips/training.zip data/synthetic_zips/test.zip \
     -o data/synthetic_drive --force
+# the other retinal sets' converters on synthetic archives in their official naming (small images)
+S=data/synthetic_retinal
+python tools/make_synthetic_retinal.py "$S/stare" --dataset stare --size 96 83
+python tools/convert_datasets/stare.py "$S"/stare/stare-images.tar "$S"/stare/labels-ah.tar "$S"/stare/labels-vk.tar \
+    -o "$S/STARE" --force
+python tools/make_synthetic_retinal.py "$S/chase_db1" --dataset chase_db1 --size 100 96
+python tools/convert_datasets/chase_db1.py "$S"/chase_db1/CHASEDB1.zip -o "$S/CHASE_DB1" --force
+python tools/make_synthetic_retinal.py "$S/hrf" --dataset hrf --size 105 70
+python tools/convert_datasets/hrf.py "$S"/hrf/{healthy,healthy_manualsegm,glaucoma,glaucoma_manualsegm}.zip \
+    "$S"/hrf/{diabetic_retinopathy,diabetic_retinopathy_manualsegm}.zip -o "$S/HRF" --force \
+    --fov-masks "$S"/hrf/{healthy,glaucoma,diabetic_retinopathy}_fovmask.zip
 rm -rf "$WORK"
 bash train_dist.sh "$CONFIG" 1 --work-dir "$WORK" --seed 0
 python tools/test.py "$CONFIG" "$WORK/latest.pth" --eval mDice --work-dir "$WORK" --show-dir "$WORK/show"
@@ -30,6 +41,7 @@ Quick start finished in $(( $(date +%s) - START )) s. Results in $WORK/:
   test metrics (JSON)   $(ls "$WORK"/eval_*.json | tail -1)
   overlays              $WORK/show/  (green: vessel found, red: false vessel, blue: missed vessel)
   curves                $WORK/curves.png
+  STARE/CHASE_DB1/HRF   $S/{STARE,CHASE_DB1,HRF}/  (their converters on synthetic archives)
 
 Next, the real DRIVE data (official zips):
   . .venv/bin/activate
