@@ -58,10 +58,14 @@ def model_signature(model_cfg: dict) -> dict:
                 backbone=model_cfg.backbone.to_dict(), neck=model_cfg.get('neck'))
 
 
+# Where the data lives on the machine that ran (a --cfg-options data_root=...), not what was trained on.
+LOCATION_KEYS = ('data_root',)
+
+
 def diff(recorded, today, path: str = '') -> list:
-    """Dotted paths where two nested values differ, with both values."""
+    """Dotted paths where two nested values differ, with both values (data locations left out)."""
     if isinstance(recorded, dict) and isinstance(today, dict):
-        return [d for key in sorted(set(recorded) | set(today), key=str)
+        return [d for key in sorted(set(recorded) | set(today), key=str) if key not in LOCATION_KEYS
                 for d in diff(recorded.get(key, '<missing>'), today.get(key, '<missing>'), f'{path}.{key}')]
     if isinstance(recorded, (list, tuple)) and isinstance(today, (list, tuple)) and len(recorded) == len(today):
         return [d for i, (a, b) in enumerate(zip(recorded, today)) for d in diff(a, b, f'{path}.{i}')]
