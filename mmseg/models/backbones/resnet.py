@@ -11,7 +11,7 @@ from torch import nn
 from torchvision.models import resnet as tv_resnet
 
 from ..builder import BACKBONES
-from ..utils import build_norm
+from ..utils import build_norm, eval_norm_layers
 
 _ARCH_SETTINGS = {
     18: (tv_resnet.BasicBlock, (2, 2, 2, 2)),
@@ -99,9 +99,7 @@ class ResNet(tv_resnet.ResNet):
         super().train(mode)
         self._freeze_stages()
         if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                    module.eval()
+            eval_norm_layers(self)
         return self
 
     def forward(self, x: torch.Tensor) -> List[torch.Tensor]:

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from ..builder import BACKBONES
-from ..utils import ConvModule, UpConvBlock
+from ..utils import ConvModule, UpConvBlock, eval_norm_layers
 from ..utils.checkpoint import maybe_checkpoint
 
 
@@ -125,9 +125,7 @@ class UNet(nn.Module):
         """Switch mode, keeping the norm layers in eval mode when ``norm_eval``."""
         super().train(mode)
         if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                    module.eval()
+            eval_norm_layers(self)
         return self
 
     def forward(self, x: torch.Tensor) -> List[torch.Tensor]:

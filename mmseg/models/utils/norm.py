@@ -24,3 +24,10 @@ def build_norm(cfg: dict, num_features: int) -> nn.Module:
     for param in layer.parameters():
         param.requires_grad = requires_grad
     return layer
+
+
+def eval_norm_layers(module: nn.Module) -> None:
+    """Put every BatchNorm layer of ``module`` in eval mode (a backbone's ``norm_eval``: frozen statistics)."""
+    for layer in module.modules():
+        if isinstance(layer, nn.modules.batchnorm._BatchNorm):
+            layer.eval()
