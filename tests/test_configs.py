@@ -45,7 +45,7 @@ def test_comparison_contestants_differ_only_in_the_model():
     dumps = []
     for path in paths:
         cfg = Config.fromfile(path)
-        assert cfg.runner.max_iters == 4000 and cfg.optimizer.type == 'AdamW' and cfg.data.samples_per_gpu == 4
+        assert cfg.runner.max_iters == 1000 and cfg.optimizer.type == 'AdamW' and cfg.data.samples_per_gpu == 4
         dumps.append({key: value for key, value in cfg._cfg_dict.to_dict().items()
                       if key not in ('model', 'norm_cfg', 'base_channels')})
     assert all(d == dumps[0] for d in dumps[1:])
