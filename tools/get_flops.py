@@ -37,8 +37,8 @@ def main(argv=None):
     result = count_flops(model, (in_channels, height, width))
     split_line = '=' * 30
     print(f'{split_line}\n{result}\n{split_line}')
-    print('!!!Please be cautious if you use the results in papers. You may need to check if all ops are '
-          'supported and verify that the flops computation is correct.')
+    print('Only convolutions and matrix products are counted (norms, activations and resizes are not); '
+          'cite the figure with that convention.')
     return result
 
 
