@@ -241,6 +241,16 @@ def infer_fn(model: nn.Module, args: argparse.Namespace, mode: str, window_batch
     return infer
 
 
+def accepts_whole_image(name: str, model: nn.Module, args: argparse.Namespace) -> bool:
+    """Whether ``model`` infers the whole image of ``args.image_size`` (one untimed try); prints why not."""
+    try:
+        infer_fn(model, args, 'whole')()
+    except ValueError as e:
+        print(f'{name}: no whole-image time ({e})')
+        return False
+    return True
+
+
 def test_meta(shape) -> dict:
     return dict(ori_shape=(*shape, 3), img_shape=(*shape, 3), pad_shape=(*shape, 3), flip=False)
 
@@ -280,7 +290,8 @@ def measure(models: Dict[str, nn.Module], args: argparse.Namespace, compiled: Di
     for suffix, group in (('', models), (' compiled', compiled)):
         for name, model in group.items():
             infer_fns[f'{name}{suffix} slide'] = infer_fn(model, args, 'slide')
-            infer_fns[f'{name}{suffix} whole'] = infer_fn(model, args, 'whole')
+            if suffix or accepts_whole_image(name, model, args):
+                infer_fns[f'{name}{suffix} whole'] = infer_fn(model, args, 'whole')
     first = next(iter(models))
     single = f'{first}, 1 window/pass'
     infer_fns[single] = infer_fn(models[first], args, 'slide', window_batch=1)
@@ -291,6 +302,8 @@ def measure(models: Dict[str, nn.Module], args: argparse.Namespace, compiled: Di
         if name in compiled:
             results[name][f'{train_key} compiled'] = 1e3 * step_times[f'{name} compiled']
         for key, mode in ((slide_key, 'slide'), (whole_key, 'whole')):
+            if f'{name} {mode}' not in infer_times:
+                continue  # the model cannot take the whole image (e.g. a UNet needs sizes divisible by 16)
             results[name][key] = 1e3 * infer_times[f'{name} {mode}']
             if name in compiled:
                 results[name][f'{key} compiled'] = 1e3 * infer_times[f'{name} compiled {mode}']
