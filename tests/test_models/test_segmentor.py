@@ -23,7 +23,7 @@ def test_config_builds_the_documented_model():
     assert isinstance(model, EncoderDecoder) and model.backbone.depth == 34
     assert len(model.decode_head.conv_segs) == 4 and model.num_classes == 2
     assert [type(loss).__name__ for loss in model.decode_head.loss_decode] == ['CrossEntropyLoss', 'DiceLoss']
-    assert model.test_cfg['mode'] == 'slide' and tuple(model.test_cfg['crop_size']) == (64, 64)
+    assert model.test_cfg['mode'] == 'whole' and tuple(model.test_cfg['crop_size']) == (64, 64)
     assert tuple(model.test_cfg['stride']) == (42, 42)
 
 
