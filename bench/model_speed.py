@@ -1,12 +1,13 @@
 """Speed of several segmentors side by side, in one run: our UNet++, its peers' configs, and smp's UnetPlusPlus.
 
 Each contestant is the `model` of a config file (`--configs a.py b.py ...`), plus
-segmentation_models_pytorch's UnetPlusPlus('resnet34') when installed. For each: parameters, forward FLOPs at
-64x64, the median training step (batch 4 by default, 64x64 crops, SGD, forward + backward + step with every
-loss of the config, deep supervision included) and the median inference of one 584x565 image (DRIVE's size)
-in slide mode (the config's windows, batched) and in whole-image mode; for the first contestant also slide
-with one window at a time. `--compile` adds the same timings with `train_cfg.compile` / `test_cfg.compile`
-(each cell then shows the speed-up over eager).
+segmentation_models_pytorch's UnetPlusPlus('resnet34') when installed. For each: parameters, forward FLOPs of
+one 64x64 window (counted as tools/get_flops.py counts them: one multiply-add = one FLOP), the median training
+step (batch 4 by default, 64x64 crops, SGD, forward + backward + step with every loss of the config, deep
+supervision included) and the median inference of one 584x565 image (DRIVE's size) in slide mode (the config's
+windows, batched) and in whole-image mode; for the first contestant also slide with one window at a time.
+`--compile` adds the same timings with `train_cfg.compile` / `test_cfg.compile` (each cell then shows the
+speed-up over eager).
 
     python bench/model_speed.py --device cpu --threads 2
     python bench/model_speed.py --device cpu --threads 2 --compile --configs configs/_base_/models/unet++_r34.py
@@ -30,7 +31,6 @@ from typing import Callable, Dict, List, Optional, Tuple
 import torch
 from prettytable import PrettyTable
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -39,6 +39,7 @@ from mmcv import Config  # noqa: E402
 from mmcv.config import DictAction  # noqa: E402
 from mmcv.fileio import dump  # noqa: E402
 from mmseg.models import EncoderDecoder, build_loss, build_segmentor  # noqa: E402
+from mmseg.utils.flops import CONVENTION as FLOP_CONVENTION, count_flops  # noqa: E402
 
 # a file, or a folder pattern of the U-Net family (skipped with a note when the checkout lacks it)
 DEFAULT_CONFIGS = ['configs/_base_/models/unet++_r34.py', 'configs/unet/*.py', 'configs/unet++/comparison/*.py']
@@ -196,14 +197,6 @@ def median_seconds(fns: Dict[str, Callable[[], object]], repeats: int, warmup: i
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def count_flops(model: nn.Module, args: argparse.Namespace) -> int:
-    img = make_input(args, 1, 3, CROP, CROP)
-    model.eval()
-    with torch.no_grad(), autocast(args), FlopCounterMode(display=False) as counter:
-        model.encode_decode(img, [test_meta((CROP, CROP))])
-    return counter.get_total_flops()
-
-
 def train_step_fn(model: nn.Module, args: argparse.Namespace) -> Callable[[], None]:
     """One SGD step of ``model`` on a fixed random batch (forward with every loss, backward, step)."""
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
@@ -281,8 +274,10 @@ def measure(models: Dict[str, nn.Module], args: argparse.Namespace, compiled: Di
     height, width = args.image_size
     train_key, slide_key, whole_key = (f'train step b{args.batch} (ms)', f'slide {height}x{width} (ms)',
                                        f'whole {height}x{width} (ms)')
+    # FLOPs as tools/get_flops.py counts them (one multiply-add = one FLOP), on one CROP x CROP window
     results = {name: {'params (M)': sum(p.numel() for p in model.parameters()) / 1e6,
-                      'GFLOPs @64x64': count_flops(model, args) / 1e9} for name, model in models.items()}
+                      'GFLOPs @64x64': count_flops(model, (3, CROP, CROP)).flops / 1e9}
+               for name, model in models.items()}
     train_fns = {name: train_step_fn(model, args) for name, model in models.items()}
     train_fns.update({f'{name} compiled': train_step_fn(model, args) for name, model in compiled.items()})
     step_times = median_seconds(train_fns, args.repeats, warmup=3, device=args.device)
@@ -366,6 +361,7 @@ def main(argv=None) -> None:
              f'compile={compile_options}, torch {torch.__version__}')
     print(setup)
     print(results_table(results))
+    print(f'GFLOPs: {FLOP_CONVENTION}')
     first = next(iter(configs))
     slide_key = next(key for key in results[single])
     print(f'{first}: batched slide vs one window at a time: '
@@ -374,7 +370,7 @@ def main(argv=None) -> None:
         print(f'note: {note}')
     if args.json:
         dump(dict(setup=setup, configs={name: entry['config'] for name, entry in configs.items()}, results=results,
-                  notes=notes), args.json, indent=2)
+                  flops_convention=FLOP_CONVENTION, notes=notes), args.json, indent=2)
 
 
 if __name__ == '__main__':

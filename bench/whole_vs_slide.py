@@ -1,10 +1,10 @@
 """One checkpoint on the DRIVE validation split in slide mode and in whole-image mode, side by side.
 
 UNet++ is fully convolutional (its decoder resizes bilinearly, so any image size works): one pass over the
-whole 584x565 image costs 2.2x fewer FLOPs than the overlapping 64x64 windows at stride 42 (136 vs 305 GFLOPs for
-the r34 UNet++). This run tells whether that speed costs accuracy: mDice, vessel Dice, FOV AUC and F1 and the
-median seconds per image of each mode (optionally each compiled as well, ``test_cfg.compile``), then whole vs
-slide.
+whole 584x565 image costs 2.2x fewer FLOPs than the overlapping 64x64 windows at stride 42 (68 vs 152 GFLOPs for
+the r34 UNet++, counted as tools/get_flops.py counts). This run tells whether that speed costs accuracy: mDice,
+vessel Dice, FOV AUC and F1 and the median seconds per image of each mode (optionally each compiled as well,
+``test_cfg.compile``), then whole vs slide.
 
     python bench/whole_vs_slide.py CONFIG CHECKPOINT [--data-root data/DRIVE] [--compile] [--flip]
         [--threads 2] [--json whole_vs_slide.json] [--cfg-options model.test_cfg.window_batch=256]

@@ -5,6 +5,11 @@ import os.path as osp
 
 import pytest
 import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from mmcv import Config
+from mmseg.models import build_segmentor
+from mmseg.utils.flops import CONVENTION, count_flops, dummy_forward
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # the r34 UNet++ shrunk to two grid rows on a ResNet-18 stem: a training step in milliseconds
@@ -44,6 +49,13 @@ def test_configs_are_contestants_side_by_side(bench, configs, tmp_path, capsys, 
     assert 'narrow_again.py: same model as narrow, skipped' in ' '.join(report['notes'])
     narrow, wide = report['results']['narrow'], report['results']['wide']
     assert wide['params (M)'] > narrow['params (M)'] and wide['GFLOPs @64x64'] > narrow['GFLOPs @64x64']
+    # the FLOPs of tools/get_flops.py (one multiply-add = one FLOP), not FlopCounterMode's two per multiply-add
+    assert report['flops_convention'] == CONVENTION
+    model = build_segmentor(Config.fromfile(configs[0]).model)
+    assert narrow['GFLOPs @64x64'] == pytest.approx(count_flops(model, (3, 64, 64)).flops / 1e9)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        dummy_forward(model.eval())(torch.zeros(1, 3, 64, 64))
+    assert narrow['GFLOPs @64x64'] == pytest.approx(counter.get_total_flops() / 2e9)
     for key in ('train step b2 (ms)', 'slide 40x36 (ms)', 'whole 40x36 (ms)'):
         assert narrow[key] > 0 and narrow[f'{key} compiled'] > 0
     # each contestant's losses and test forward, compiled once with static shapes
