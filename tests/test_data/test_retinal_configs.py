@@ -1,5 +1,6 @@
 """The _base_ dataset files of STARE, CHASE_DB1 and HRF, and mmseg 0.x's files of those names, build and run."""
 import os.path as osp
+import re
 
 import numpy as np
 import pytest
@@ -13,66 +14,20 @@ SETS = {'STARE': ('stare.py', 'STAREDataset', (605, 700), (128, 128)),
         'CHASE_DB1': ('chase_db1.py', 'ChaseDB1Dataset', (960, 999), (128, 128)),
         'HRF': ('hrf.py', 'HRFDataset', (2336, 3504), (256, 256))}
 
-# A dataset file as mmsegmentation 0.x ships it (configs/_base_/datasets/<set>.py): 0.x transform names and
-# arguments, no FOV masks, no decode cache.
-MMSEG_0X_FILE = '''
-dataset_type = '{type}'
-data_root = '{root}'
-img_norm_cfg = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
-img_scale = {scale}
-crop_size = {crop}
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='Resize', img_scale=img_scale, ratio_range=(0.5, 2.0)),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='Normalize', **img_norm_cfg),
-    dict(type='Pad', size=crop_size, pad_val=0, seg_pad_val=255),
-    dict(type='DefaultFormatBundle'),
-    dict(type='Collect', keys=['img', 'gt_semantic_seg'])
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='MultiScaleFlipAug',
-        img_scale=img_scale,
-        # img_ratios=[0.5, 0.75, 1.0, 1.25, 1.5, 1.75],
-        flip=False,
-        transforms=[
-            dict(type='Resize', keep_ratio=True),
-            dict(type='RandomFlip'),
-            dict(type='Normalize', **img_norm_cfg),
-            dict(type='ImageToTensor', keys=['img']),
-            dict(type='Collect', keys=['img'])
-        ])
-]
-data = dict(
-    samples_per_gpu=4,
-    workers_per_gpu=4,
-    train=dict(
-        type='RepeatDataset',
-        times=40000,
-        dataset=dict(
-            type=dataset_type,
-            data_root=data_root,
-            img_dir='images/training',
-            ann_dir='annotations/training',
-            pipeline=train_pipeline)),
-    val=dict(
-        type=dataset_type,
-        data_root=data_root,
-        img_dir='images/validation',
-        ann_dir='annotations/validation',
-        pipeline=test_pipeline),
-    test=dict(
-        type=dataset_type,
-        data_root=data_root,
-        img_dir='images/validation',
-        ann_dir='annotations/validation',
-        pipeline=test_pipeline))
-'''
+# mmseg 0.x ships one dataset file per retinal set, DRIVE's with four other values: a user's copy of DRIVE's
+# (0.x transform names and arguments, no FOV masks, no decode cache) is the fixture; the others are made from it.
+MMSEG_0X_DRIVE = osp.join(REPO, 'tests', 'fixtures', 'mmseg0x_user_configs', '_base_', 'datasets', 'drive.py')
+
+
+def mmseg_0x_file(dataset_type: str, data_root: str, img_scale, crop_size) -> str:
+    """The text of mmseg 0.x's ``configs/_base_/datasets/<set>.py`` for a set other than DRIVE."""
+    with open(MMSEG_0X_DRIVE) as f:
+        text = f.read()
+    for name, value in (('dataset_type', dataset_type), ('data_root', data_root), ('img_scale', img_scale),
+                        ('crop_size', crop_size)):
+        text, count = re.subn(rf'^{name} = .*$', f'{name} = {value!r}', text, flags=re.M)
+        assert count == 1, f'{MMSEG_0X_DRIVE}: expected one line "{name} = ..."'
+    return text
 
 
 def _check_builds_and_runs(cfg, crop, expect_fov: bool) -> None:
@@ -109,5 +64,5 @@ def test_our_base_file_builds_with_fov_masks(name, retinal_tree):
 def test_mmseg_0x_file_builds_unchanged(name, retinal_tree, tmp_path):
     filename, dataset_type, scale, crop = SETS[name]
     path = tmp_path / filename
-    path.write_text(MMSEG_0X_FILE.format(type=dataset_type, root=retinal_tree(name), scale=scale, crop=crop))
+    path.write_text(mmseg_0x_file(dataset_type, retinal_tree(name), scale, crop))
     _check_builds_and_runs(Config.fromfile(str(path)), crop, expect_fov=False)

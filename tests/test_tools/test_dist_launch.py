@@ -4,26 +4,13 @@ import glob
 import json
 import os
 import os.path as osp
-import signal
-import socket
 import subprocess
 import sys
 
 import pytest
+from launch_helpers import ROOT, SHORT_RUN, free_port, run_script
 
 from mmcv.fileio import load
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-LAUNCH_TIMEOUT = 240  # seconds; a hung rank fails the test instead of the suite
-SHORT_RUN = ['runner.max_iters=2', 'checkpoint_config.interval=2', 'evaluation.interval=2',
-             'log_config.interval=1']
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
 
 TRAIN_SCRIPTS = ['train_dist.sh', 'tools/dist_train.sh']
 TEST_SCRIPTS = ['test_dist.sh', 'tools/dist_test.sh']
@@ -32,15 +19,7 @@ TEST_SCRIPTS = ['test_dist.sh', 'tools/dist_test.sh']
 def launch(script: str, *args: str, cwd, **env_vars: str) -> subprocess.CompletedProcess:
     """Run ``bash <script> args`` on a free port; kill its whole process group if it outlives the timeout."""
     env = {**os.environ, 'PORT': str(free_port()), 'OMP_NUM_THREADS': '1', 'PYTHON': sys.executable, **env_vars}
-    proc = subprocess.Popen(['bash', osp.join(ROOT, script), *args], cwd=cwd, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=LAUNCH_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f'{script} {" ".join(args)} still running after {LAUNCH_TIMEOUT}s (a rank hangs?)')
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    return run_script(script, args, cwd, env)
 
 
 @pytest.mark.parametrize('script, fixed_args', [(name, ['cfg.py']) for name in TRAIN_SCRIPTS]

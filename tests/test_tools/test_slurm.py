@@ -3,21 +3,16 @@ import glob
 import json
 import os
 import os.path as osp
-import signal
-import socket
 import subprocess
 import sys
 import textwrap
 
 import pytest
+from launch_helpers import ROOT, SHORT_RUN, free_port, run_script
 
 from mmcv.dist import expand_slurm_nodelist
 from mmcv.fileio import load
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-LAUNCH_TIMEOUT = 240  # seconds; a hung rank fails the test instead of the suite
-SHORT_RUN = ['runner.max_iters=2', 'checkpoint_config.interval=2', 'evaluation.interval=2',
-             'log_config.interval=1']
 LAUNCH_ENV = ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT', 'PORT')
 
 # Stands in for srun: reads the options slurm_launch.sh passes, records them, and starts --ntasks copies of
@@ -49,12 +44,6 @@ FAKE_SRUN = textwrap.dedent('''\
 ''')
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def fake_slurm(tmp_path):
     """A folder holding stand-in ``srun`` and ``scontrol`` (logging its calls, always answering 127.0.0.1)."""
@@ -74,15 +63,7 @@ def launch(script: str, *args: str, cwd, bin_dir=None, **env_vars: str) -> subpr
         env['PATH'] = f'{bin_dir}{os.pathsep}{env["PATH"]}'
     env.update(OMP_NUM_THREADS='1', PYTHON=sys.executable, CUDA_VISIBLE_DEVICES='',
                FAKE_SRUN_LOG=str(cwd / 'srun.json'), **env_vars)
-    proc = subprocess.Popen(['bash', osp.join(ROOT, 'tools', script), *args], cwd=cwd, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=LAUNCH_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f'{script} {" ".join(args)} still running after {LAUNCH_TIMEOUT}s (a rank hangs?)')
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    return run_script(osp.join('tools', script), args, cwd, env)
 
 
 @pytest.mark.slow
