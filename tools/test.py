@@ -117,7 +117,14 @@ def main(argv=None):
         json_file = osp.join(work_dir, f'eval_single_scale_{timestamp}.json')
         if args.aug_test:
             json_file = osp.join(work_dir, f'eval_multi_scale_{timestamp}.json')
-        dump(dict(config=args.config, checkpoint=args.checkpoint, metric=metrics), json_file)
+        record = dict(config=args.config, checkpoint=args.checkpoint)
+        if args.test_set:  # what was scored, when it is not the config's own test split
+            tests = cfg.data.test if isinstance(cfg.data.test, (list, tuple)) else [cfg.data.test]
+            roots = [test.get('data_root') for test in tests]
+            record.update(test_set=args.test_set, test_data_root=roots[0] if len(roots) == 1 else roots)
+        if args.cfg_options:
+            record['cfg_options'] = dict(args.cfg_options)
+        dump(dict(record, metric=metrics), json_file)
         print(f'metrics written to {json_file}')
     if show_dir:
         print(f'overlays written to {show_dir}')
