@@ -135,3 +135,64 @@ def test_dice_accepts_mmseg_0x_use_sigmoid_argument():
     plain = build_loss(dict(type='DiceLoss', loss_weight=3.0))
     mmseg_style = build_loss(dict(type='DiceLoss', use_sigmoid=False, loss_name='loss_dice', loss_weight=3.0))
     assert mmseg_style(logits, labels).item() == approx(plain(logits, labels).item())
+
+
+# ------------------------------------------------------------------------------------------- the loss protocol
+
+LOSS_CFGS = [dict(type='CrossEntropyLoss'), dict(type='CrossEntropyLoss', use_sigmoid=True), dict(type='DiceLoss'),
+             dict(type='FocalLoss'), dict(type='FocalLoss', use_sigmoid=False)]
+
+
+@pytest.mark.parametrize('cfg', LOSS_CFGS)
+def test_builtin_losses_declare_the_loss_protocol(cfg):
+    import inspect
+
+    from mmseg.models.losses import BaseLoss
+    loss = build_loss(cfg)
+    assert isinstance(loss, BaseLoss)
+    assert isinstance(loss.loss_name, str) and loss.loss_name.startswith('loss_')
+    assert loss.use_sigmoid is cfg.get('use_sigmoid', cfg['type'] == 'FocalLoss')
+    assert loss.reduction == 'mean' and loss.loss_weight == 1.0 and loss.mean_over_batch is True
+    assert list(inspect.signature(loss.forward).parameters) == ['pred', 'target', 'weight', 'avg_factor',
+                                                                 'reduction_override', 'ignore_index']
+
+
+@pytest.mark.parametrize('cfg', LOSS_CFGS)
+def test_every_loss_takes_per_pixel_weights_and_a_zero_weight_ignores_the_pixel(cfg):
+    channels = 1 if cfg.get('use_sigmoid') else 2
+    logits = torch.randn(2, channels, 4, 5)
+    labels = torch.randint(0, 2, (2, 4, 5))
+    weight = (torch.rand(2, 4, 5) > 0.3).float()
+    loss = build_loss(dict(cfg, reduction='sum'))
+    ignored = torch.where(weight.bool(), labels, 255)
+    assert loss(logits, labels, weight).item() == approx(loss(logits, ignored).item())
+
+
+def test_dice_weights_scale_each_pixels_terms():
+    # binary mode, two pixels of class 1 with P = 0.8 and 0.3; weight 2 on the first counts it twice
+    logits = dense([[math.log(0.8 / 0.2)], [math.log(0.3 / 0.7)]])
+    loss = build_loss(dict(type='DiceLoss'))
+    weighted = loss(logits, torch.tensor([[[1, 1]]]), torch.tensor([[[2.0, 1.0]]]))
+    assert weighted.item() == approx(dice_term([0.8, 0.8, 0.3], [1, 1, 1]))
+
+
+def test_a_new_loss_states_the_protocol_or_does_not_build():
+    from mmseg.models.losses import BaseLoss
+
+    class NoForward(BaseLoss):
+        pass
+
+    with pytest.raises(TypeError, match='forward'):
+        NoForward(loss_name='loss_x', use_sigmoid=False)
+
+    class Plain(BaseLoss):
+        def forward(self, pred, target, weight=None, avg_factor=None, reduction_override=None, ignore_index=None):
+            return pred.mean()
+
+    assert Plain(loss_name='x', use_sigmoid=True).use_sigmoid is True
+    with pytest.raises(TypeError, match='loss_name'):
+        Plain(loss_name=None, use_sigmoid=False)
+    with pytest.raises(ValueError, match='acc_seg'):
+        Plain(loss_name='acc_seg', use_sigmoid=False)
+    with pytest.raises(TypeError, match='use_sigmoid'):
+        build_loss(dict(type='CrossEntropyLoss', use_sigmoid='yes'))

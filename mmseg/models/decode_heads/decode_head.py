@@ -1,12 +1,12 @@
 """Base class of decode heads: input selection, classifiers, losses and accuracy."""
 from abc import ABCMeta, abstractmethod
-from typing import ClassVar, Dict, List, Optional, Sequence, Union
+from typing import ClassVar, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
 
 from ..builder import build_loss
-from ..losses import accuracy
+from ..losses import BaseLoss, accuracy, check_loss
 from ..utils import resize
 
 Logits = Union[torch.Tensor, List[torch.Tensor]]
@@ -26,7 +26,8 @@ class BaseDecodeHead(nn.Module, metaclass=ABCMeta):
         dropout_ratio: channel dropout before each classifier (0 disables it).
         conv_cfg, norm_cfg, act_cfg: of the head's conv layers (None conv_cfg = Conv2d; default BN and ReLU).
         in_index: which level(s) of the segmentor's feature list the head reads.
-        loss_decode: a loss config or a list of them; each adds an entry named by its ``loss_name``.
+        loss_decode: a loss config or a list of them; each adds an entry named by its ``loss_name``, and the
+            names are the head's :attr:`loss_names` (see :class:`~mmseg.models.losses.BaseLoss`).
         ignore_index: label value excluded from losses and accuracy.
         align_corners: ``align_corners`` of every bilinear resize in the head.
 
@@ -71,12 +72,10 @@ class BaseDecodeHead(nn.Module, metaclass=ABCMeta):
         self.align_corners = align_corners
         self.dropout = nn.Dropout2d(dropout_ratio) if dropout_ratio > 0 else nn.Identity()
         loss_cfgs = [loss_decode] if isinstance(loss_decode, dict) else list(loss_decode)
-        self.loss_decode = nn.ModuleList(build_loss(cfg) for cfg in loss_cfgs)
-        if out_channels == 1:
-            for cfg, loss in zip(loss_cfgs, self.loss_decode):
-                if not getattr(loss, 'use_sigmoid', True):
-                    raise ValueError(f'{type(self).__name__}: binary mode (out_channels=1) needs sigmoid losses; '
-                                     f'set use_sigmoid=True in {cfg}')
+        losses = [build_loss(cfg) for cfg in loss_cfgs]
+        for cfg, loss in zip(loss_cfgs, losses):
+            check_loss(loss, f'{type(self).__name__}: loss_decode {cfg}', binary=out_channels == 1)
+        self.loss_decode = nn.ModuleList(losses)
         # Loss weight of each output of forward() (deep supervision); one output by default.
         self.output_weights: Sequence[float] = (1.0,)
 
@@ -131,6 +130,12 @@ class BaseDecodeHead(nn.Module, metaclass=ABCMeta):
             raise ValueError(f'{type(self).__name__} reads the input image: pass img= to forward_train/forward_test')
         return self(inputs, img)
 
+    @property
+    def loss_names(self) -> Tuple[str, ...]:
+        """The keys of :meth:`losses`'s dict that are losses (summed into the total loss); the other keys
+        (``acc_seg``) are only logged. A head whose :meth:`losses` adds a loss of its own extends this."""
+        return tuple(dict.fromkeys(loss.loss_name for loss in self.loss_decode))
+
     def losses(self, seg_logits: Logits, seg_label: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Each loss of ``loss_decode`` summed over the outputs with ``output_weights``; ``acc_seg`` (percent,
         a tensor: no host sync) of the last output."""
@@ -154,13 +159,13 @@ class BaseDecodeHead(nn.Module, metaclass=ABCMeta):
                                    label: torch.Tensor) -> torch.Tensor:
         """sum_k w_k * loss(output k, label).
 
-        With equal weights and a loss whose mean is a mean over the images (``mean_over_batch``), one call on
-        the outputs stacked along the batch gives the same value with K times fewer kernel launches, which
-        is what bounds a small-crop training step on a GPU.
+        With equal weights and a loss whose value on stacked outputs is the mean of its values
+        (:attr:`BaseLoss.batch_mean`), one call on the outputs stacked along the batch gives the same value
+        with K times fewer kernel launches, which is what bounds a small-crop training step on a GPU.
         """
         weights = self.output_weights
-        if len(seg_logits) > 1 and len(set(weights)) == 1 and getattr(loss_module, 'mean_over_batch', False) \
-                and loss_module.reduction == 'mean':
+        if len(seg_logits) > 1 and len(set(weights)) == 1 and isinstance(loss_module, BaseLoss) \
+                and loss_module.batch_mean:
             stacked = loss_module(torch.cat(seg_logits), label.repeat(len(seg_logits), 1, 1),
                                   ignore_index=self.ignore_index)
             return weights[0] * len(seg_logits) * stacked

@@ -1,8 +1,9 @@
 from .accuracy import accuracy
+from .base import BaseLoss, check_loss
 from .cross_entropy_loss import CrossEntropyLoss, binary_cross_entropy, cross_entropy
 from .dice_loss import DiceLoss
 from .focal_loss import FocalLoss
 from .utils import weight_reduce_loss
 
-__all__ = ['accuracy', 'CrossEntropyLoss', 'binary_cross_entropy', 'cross_entropy', 'DiceLoss', 'FocalLoss',
-           'weight_reduce_loss']
+__all__ = ['accuracy', 'BaseLoss', 'check_loss', 'CrossEntropyLoss', 'binary_cross_entropy', 'cross_entropy',
+           'DiceLoss', 'FocalLoss', 'weight_reduce_loss']

@@ -3,10 +3,10 @@ from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from ..builder import LOSSES
-from .utils import check_reduction, class_weight_tensor, weight_reduce_loss
+from .base import BaseLoss
+from .utils import weight_reduce_loss
 
 
 def cross_entropy(pred: torch.Tensor, label: torch.Tensor, weight: Optional[torch.Tensor] = None,
@@ -52,45 +52,36 @@ def binary_cross_entropy(pred: torch.Tensor, label: torch.Tensor, weight: Option
 
 
 @LOSSES.register_module()
-class CrossEntropyLoss(nn.Module):
-    """Cross-entropy loss (mmseg 0.x interface).
+class CrossEntropyLoss(BaseLoss):
+    """Cross-entropy loss (mmseg 0.x interface; the protocol of :class:`BaseLoss`).
 
     Args:
         use_sigmoid: one sigmoid per class (required in binary mode) instead of a softmax.
         reduction: 'none', 'mean' or 'sum'.
         class_weight: one weight per class, or None.
         loss_weight: factor applied to the loss.
-        loss_name: key of the loss in the loss dict; names containing 'loss' are summed into the total.
+        loss_name: key of the loss in the loss dict (summed into the total loss, whatever the name).
         avg_non_ignore: average over the non-ignored pixels instead of all pixels.
     """
 
-    # The 'mean' reduction averages per-image terms over the batch, so the loss of several outputs stacked
-    # along the batch is the mean of their losses (heads use it to evaluate deep supervision in one call).
-    mean_over_batch = True
+    mean_over_batch = True  # a mean over all (or all non-ignored) pixels of the batch
 
     def __init__(self, use_sigmoid: bool = False, reduction: str = 'mean',
                  class_weight: Optional[Sequence[float]] = None, loss_weight: float = 1.0,
                  loss_name: str = 'loss_ce', avg_non_ignore: bool = False):
-        super().__init__()
-        self.use_sigmoid = use_sigmoid
-        self.reduction = check_reduction(reduction, 'CrossEntropyLoss')
-        self.register_buffer('class_weight', class_weight_tensor(class_weight, 'CrossEntropyLoss'),
-                             persistent=False)
-        self.loss_weight = loss_weight
-        self.loss_name = loss_name
+        super().__init__(loss_name=loss_name, use_sigmoid=use_sigmoid, reduction=reduction,
+                         loss_weight=loss_weight, class_weight=class_weight)
         self.avg_non_ignore = avg_non_ignore
         self.criterion = binary_cross_entropy if use_sigmoid else cross_entropy
 
-    def forward(self, cls_score: torch.Tensor, label: torch.Tensor, weight: Optional[torch.Tensor] = None,
+    def forward(self, pred: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor] = None,
                 avg_factor: Optional[torch.Tensor] = None, reduction_override: Optional[str] = None,
-                ignore_index: int = 255) -> torch.Tensor:
-        """Loss of logits ``cls_score`` [N, C, ...] against ``label`` [N, ...] (``weight``: per pixel)."""
-        reduction = check_reduction(reduction_override or self.reduction, 'CrossEntropyLoss')
-        loss = self.criterion(cls_score, label, weight, class_weight=self.class_weight, reduction=reduction,
-                              avg_factor=avg_factor, ignore_index=ignore_index,
-                              avg_non_ignore=self.avg_non_ignore)
+                ignore_index: Optional[int] = None) -> torch.Tensor:
+        """Loss of logits ``pred`` [N, C, ...] against ``target`` [N, ...] (``weight``: per pixel)."""
+        reduction, ignore_index = self.resolve(reduction_override, ignore_index)
+        loss = self.criterion(pred, target, weight, class_weight=self.class_weight, reduction=reduction,
+                              avg_factor=avg_factor, ignore_index=ignore_index, avg_non_ignore=self.avg_non_ignore)
         return self.loss_weight * loss
 
     def extra_repr(self) -> str:
-        return (f'use_sigmoid={self.use_sigmoid}, avg_non_ignore={self.avg_non_ignore}, '
-                f'loss_weight={self.loss_weight}, loss_name={self.loss_name!r}')
+        return f'use_sigmoid={self.use_sigmoid}, avg_non_ignore={self.avg_non_ignore}, {super().extra_repr()}'

@@ -2,15 +2,16 @@
 from typing import Optional, Sequence
 
 import torch
-from torch import nn
 
 from ..builder import LOSSES
-from .utils import check_reduction, class_weight_tensor, weight_reduce_loss
+from .base import BaseLoss
+from .utils import weight_reduce_loss
 
 
 @LOSSES.register_module()
-class FocalLoss(nn.Module):
-    """Focal loss of dense logits [N, C, ...] against labels [N, ...] (mmseg 0.x interface).
+class FocalLoss(BaseLoss):
+    """Focal loss of dense logits [N, C, ...] against labels [N, ...] (mmseg 0.x interface; the protocol of
+    :class:`BaseLoss`).
 
     Args:
         use_sigmoid: one-vs-all sigmoid focal loss (binary mode needs it); False: softmax focal loss.
@@ -19,32 +20,26 @@ class FocalLoss(nn.Module):
         reduction: 'none' (per pixel), 'mean' (over non-ignored pixels, and classes for sigmoid) or 'sum'.
         class_weight: one weight per class (weights the pixels of that class), or None.
         loss_weight: factor applied to the loss.
-        loss_name: key of the loss in the loss dict.
+        loss_name: key of the loss in the loss dict (summed into the total loss, whatever the name).
     """
 
-    # The 'mean' reduction averages per-image terms over the batch, so the loss of several outputs stacked
-    # along the batch is the mean of their losses (heads use it to evaluate deep supervision in one call).
-    mean_over_batch = True
+    mean_over_batch = True  # a mean over the non-ignored pixels of the batch
 
     def __init__(self, use_sigmoid: bool = True, gamma: float = 2.0, alpha: float = 0.5, reduction: str = 'mean',
                  class_weight: Optional[Sequence[float]] = None, loss_weight: float = 1.0,
                  loss_name: str = 'loss_focal'):
-        super().__init__()
-        self.use_sigmoid = use_sigmoid
+        super().__init__(loss_name=loss_name, use_sigmoid=use_sigmoid, reduction=reduction,
+                         loss_weight=loss_weight, class_weight=class_weight)
         self.gamma = gamma
         self.alpha = alpha
-        self.reduction = check_reduction(reduction, 'FocalLoss')
-        self.register_buffer('class_weight', class_weight_tensor(class_weight, 'FocalLoss'), persistent=False)
-        self.loss_weight = loss_weight
-        self.loss_name = loss_name
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor] = None,
                 avg_factor: Optional[torch.Tensor] = None, reduction_override: Optional[str] = None,
-                ignore_index: int = 255) -> torch.Tensor:
+                ignore_index: Optional[int] = None) -> torch.Tensor:
         """Loss of logits ``pred`` [N, C, ...] against ``target`` [N, ...] (``weight``: per pixel)."""
         from mmcv.ops import sigmoid_focal_loss, softmax_focal_loss
 
-        reduction = check_reduction(reduction_override or self.reduction, 'FocalLoss')
+        reduction, ignore_index = self.resolve(reduction_override, ignore_index)
         num_classes = pred.size(1)
         logits = pred.movedim(1, -1).reshape(-1, num_classes).float()
         labels = target.reshape(-1)
@@ -68,5 +63,4 @@ class FocalLoss(nn.Module):
         return self.loss_weight * loss
 
     def extra_repr(self) -> str:
-        return (f'use_sigmoid={self.use_sigmoid}, gamma={self.gamma}, alpha={self.alpha}, '
-                f'loss_weight={self.loss_weight}, loss_name={self.loss_name!r}')
+        return f'use_sigmoid={self.use_sigmoid}, gamma={self.gamma}, alpha={self.alpha}, {super().extra_repr()}'
