@@ -262,3 +262,125 @@ def test_image_first_in_channels_still_build_the_same_model_with_a_warning():
     img = torch.randn(1, 3, 32, 32)
     with torch.no_grad():
         torch.testing.assert_close(old.eval().encode_decode(img, None), new.eval().encode_decode(img, None))
+
+
+# ------------------------------------------------------------------ which entries of the loss dict are losses
+
+def test_total_loss_sums_the_declared_losses_and_only_logs_the_rest():
+    aux = dict(type='FCNHead', in_channels=128, in_index=2, channels=8, num_convs=1, num_classes=2,
+               loss_decode=dict(type='DiceLoss', loss_name='dice'))  # a declared loss without 'loss' in its name
+    model = build_segmentor(tiny_segmentor(auxiliary_head=aux))
+    assert model.loss_keys() == {'decode.loss_ce', 'decode.loss_dice', 'aux.dice'}
+    log_vars = model.train_step(train_batch())['log_vars']
+    assert list(log_vars) == ['decode.loss_ce', 'decode.loss_dice', 'decode.acc_seg', 'aux.dice', 'aux.acc_seg',
+                              'loss']
+    expected = log_vars['decode.loss_ce'] + log_vars['decode.loss_dice'] + log_vars['aux.dice']
+    torch.testing.assert_close(log_vars['loss'], expected)  # acc_seg logged, not summed
+
+
+def test_a_head_declares_the_losses_it_adds():
+    from mmseg.models.decode_heads import FCNHead
+
+    class EdgeHead(FCNHead):
+        """Adds a term of its own ('edge') to its loss_decode's and declares it."""
+
+        @property
+        def loss_names(self):
+            return super().loss_names + ('edge',)
+
+        def losses(self, seg_logits, seg_label):
+            return dict(super().losses(seg_logits, seg_label), edge=seg_logits.abs().mean())
+
+    head = dict(type=EdgeHead, in_channels=4, in_index=4, channels=4, num_convs=1, concat_input=False, num_classes=2)
+    model = build_segmentor(unet_fcn_segmentor(decode_head=head, auxiliary_head=None))
+    log_vars = model.train_step(train_batch())['log_vars']
+    torch.testing.assert_close(log_vars['loss'], log_vars['decode.loss_ce'] + log_vars['decode.edge'])
+
+
+def test_an_undeclared_entry_named_like_a_loss_is_an_error_not_silently_dropped():
+    model = build_segmentor(tiny_segmentor())
+    original = model.decode_head.losses
+    model.decode_head.losses = lambda *args: dict(original(*args), loss_extra=torch.tensor(5.0))
+    with pytest.raises(ValueError, match=r"'decode.loss_extra'.*not declared.*loss_names"):
+        model.train_step(train_batch())
+
+
+USER_LOSSES = '''
+import torch.nn.functional as F
+from torch import nn
+
+from mmseg.models.builder import LOSSES
+
+
+@LOSSES.register_module()
+class UserCELoss(nn.Module):
+    """A loss as mmseg 0.x users write it: an nn.Module, a loss_name property, mmseg 0.x's forward."""
+
+    def __init__(self, loss_weight=1.0, loss_name='user_ce'):
+        super().__init__()
+        self.loss_weight = loss_weight
+        self._loss_name = loss_name
+
+    def forward(self, cls_score, label, weight=None, ignore_index=255, **kwargs):
+        return self.loss_weight * F.cross_entropy(cls_score, label, ignore_index=ignore_index)
+
+    @property
+    def loss_name(self):
+        return self._loss_name
+
+
+@LOSSES.register_module()
+class UserLossWithoutName(nn.Module):
+    def forward(self, cls_score, label, weight=None, ignore_index=255, **kwargs):
+        return cls_score.mean()
+
+
+@LOSSES.register_module()
+class UserLossWithoutIgnoreIndex(UserCELoss):
+    def forward(self, cls_score, label):
+        return cls_score.mean()
+'''
+
+
+@pytest.fixture
+def user_losses_config(tmp_path, monkeypatch):
+    """``make(loss_decode, **head_overrides)``: the path of a config that registers USER_LOSSES through
+    custom_imports and uses ``loss_decode`` in a tiny UNet++ model (the registry is restored afterwards)."""
+    import sys
+
+    from mmseg.models.builder import LOSSES
+    (tmp_path / 'user_losses.py').write_text(USER_LOSSES)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(LOSSES, '_module_dict', dict(LOSSES._module_dict))
+
+    def make(loss_decode, **head_overrides):
+        model = tiny_segmentor(head=tiny_head(loss_decode=loss_decode, **head_overrides))
+        path = tmp_path / 'user_config.py'
+        path.write_text(f"custom_imports = dict(imports=['user_losses'])\nmodel = {model!r}\n")
+        return str(path)
+
+    yield make
+    sys.modules.pop('user_losses', None)
+
+
+def test_mmseg_0x_user_loss_from_custom_imports_trains_and_is_summed(user_losses_config):
+    from mmcv import Config
+    path = user_losses_config([dict(type='CrossEntropyLoss'), dict(type='UserCELoss', loss_weight=0.5)])
+    model = build_segmentor(Config.fromfile(path).model)
+    assert model.loss_keys() == {'decode.loss_ce', 'decode.user_ce'}
+    log_vars = model.train_step(train_batch())['log_vars']
+    torch.testing.assert_close(log_vars['decode.user_ce'], 0.5 * log_vars['decode.loss_ce'])  # no ignored pixels
+    torch.testing.assert_close(log_vars['loss'], log_vars['decode.loss_ce'] + log_vars['decode.user_ce'])
+
+
+@pytest.mark.parametrize('loss, overrides, error, message', [
+    (dict(type='UserLossWithoutName'), {}, TypeError, r"UserLossWithoutName.*declares no loss_name"),
+    (dict(type='UserLossWithoutIgnoreIndex'), {}, TypeError, r"UserLossWithoutIgnoreIndex.*ignore_index"),
+    (dict(type='UserCELoss'), dict(out_channels=1), ValueError, r"binary mode.*UserCELoss.*use_sigmoid = True"),
+])
+def test_a_user_loss_that_misses_the_protocol_is_an_error_at_build(user_losses_config, loss, overrides, error,
+                                                                    message):
+    from mmcv import Config
+    cfg = Config.fromfile(user_losses_config([dict(type='CrossEntropyLoss', use_sigmoid=True), loss], **overrides))
+    with pytest.raises(error, match=message):
+        build_segmentor(cfg.model)

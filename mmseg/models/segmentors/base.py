@@ -1,7 +1,7 @@
 """Base class of segmentors: the train/test entry points that the runner and the test loop call."""
 from abc import ABCMeta, abstractmethod
 from collections import OrderedDict
-from typing import Dict, List, Sequence, Tuple, Union
+from typing import AbstractSet, Dict, FrozenSet, List, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -40,6 +40,11 @@ class BaseSegmentor(nn.Module, metaclass=ABCMeta):
         """Loss dict of a training batch."""
 
     @abstractmethod
+    def loss_keys(self) -> FrozenSet[str]:
+        """The keys of :meth:`forward_train`'s dict that are losses: their sum is the total loss, the other
+        entries (accuracies) are only logged."""
+
+    @abstractmethod
     def simple_test(self, img: torch.Tensor, img_meta: List[dict], rescale: bool = True,
                     **kwargs) -> List[TestResult]:
         """Predictions of one view of a batch of images."""
@@ -75,7 +80,7 @@ class BaseSegmentor(nn.Module, metaclass=ABCMeta):
         """One training forward: ``dict(loss, log_vars, num_samples)`` for the runner (which steps the
         optimizer). ``log_vars`` values are detached 0-dim tensors, averaged over ranks."""
         losses = self(**data_batch)
-        loss, log_vars = self._parse_losses(losses)
+        loss, log_vars = self._parse_losses(losses, self.loss_keys())
         return dict(loss=loss, log_vars=log_vars, num_samples=len(data_batch['img_metas']))
 
     def val_step(self, data_batch: dict, optimizer=None, **kwargs) -> dict:
@@ -85,13 +90,27 @@ class BaseSegmentor(nn.Module, metaclass=ABCMeta):
         return outputs
 
     @staticmethod
-    def _parse_losses(losses: Dict[str, Union[torch.Tensor, Sequence[torch.Tensor]]]
+    def _parse_losses(losses: Dict[str, Union[torch.Tensor, Sequence[torch.Tensor]]], loss_keys: AbstractSet[str]
                       ) -> Tuple[torch.Tensor, 'OrderedDict[str, torch.Tensor]']:
-        """Total loss (sum of the entries whose name contains 'loss') and the detached values to log.
+        """Total loss (the sum of the entries named in ``loss_keys``) and the detached values to log.
+
+        mmseg 0.x summed every entry whose name contains 'loss' (so loss names had to start with ``loss_``);
+        here the losses are declared (each loss module's ``loss_name``, gathered by the heads), so a loss is
+        summed whatever its name and a logged value is never summed. An entry that is not declared but whose
+        name contains 'loss' is an error rather than silently left out of the total.
 
         All values travel in one stacked tensor, so a distributed run pays one all_reduce per step and
         nothing is copied to the host here.
         """
+        missing = sorted(set(loss_keys) - set(losses))
+        if missing:
+            raise ValueError(f'the loss dict lacks the declared loss(es) {missing}; it has {list(losses)}')
+        undeclared = [name for name in losses if name not in loss_keys and 'loss' in name]
+        if undeclared:
+            raise ValueError(f'{undeclared[0]!r} looks like a loss but is not declared (declared: '
+                             f'{sorted(loss_keys)}): the total loss sums the declared losses only. A head that adds '
+                             f'a loss of its own lists it in its loss_names; a value that is only logged needs a '
+                             f"name without 'loss'")
         values = OrderedDict()
         for name, value in losses.items():
             if isinstance(value, torch.Tensor):
@@ -100,7 +119,7 @@ class BaseSegmentor(nn.Module, metaclass=ABCMeta):
                 values[name] = sum(v.mean() for v in value)
             else:
                 raise TypeError(f'loss {name!r} must be a tensor or a list of tensors, got {type(value).__name__}')
-        loss = sum(value for name, value in values.items() if 'loss' in name)
+        loss = sum(value for name, value in values.items() if name in loss_keys)
         values['loss'] = loss
         stacked = torch.stack([value.detach().float() for value in values.values()])
         if is_distributed():

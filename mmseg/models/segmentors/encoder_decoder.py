@@ -106,6 +106,10 @@ class EncoderDecoder(BaseSegmentor):
             return self._graphed_losses(img, img_metas, gt_semantic_seg)
         return self._train_losses(img, img_metas, gt_semantic_seg)
 
+    def loss_keys(self) -> frozenset[str]:
+        """The losses that the heads declare (:attr:`BaseDecodeHead.loss_names`), with their heads' prefixes."""
+        return frozenset(f'{prefix}.{name}' for _, prefix, head in self._named_heads() for name in head.loss_names)
+
     def _losses(self, img: torch.Tensor, img_metas: List[dict],
                 gt_semantic_seg: torch.Tensor) -> Dict[str, torch.Tensor]:
         feats = self.extract_feat(img)
