@@ -302,12 +302,16 @@ def test_config_dict_converts_nested_containers():
     ('a=SyncBN', 'SyncBN'), ('a=', ''), ('a=x=y', 'x=y'), ("a='1'", '1'), ("a='a,b'", 'a,b'),
     ('a=1,2', [1, 2]), ('a=a,b,', ['a', 'b']), ('a="[a,b]"', ['a', 'b']), ('a=[]', []), ('a="(1,2)"', (1, 2)),
     ('a=(x,)', ('x',)), ('a="[(1,2),(3,4)]"', [(1, 2), (3, 4)]), ('a=[[1, 2], [3]]', [[1, 2], [3]]),
+    # brackets inside a value are part of it: balanced, but the value is not a list or tuple
+    ('work_dir=wd(1)', 'wd(1)'), ('a=f(1,2)', 'f(1,2)'), ('a=x[0]', 'x[0]'), ('a=wd(1),wd(2)', ['wd(1)', 'wd(2)']),
+    ('a=[wd(1), (2)]', ['wd(1)', (2,)]), ("a=it's", "it's"), ("a=['it's', 2]", ["it's", 2]), ('a="wd(1"', 'wd(1'),
 ])
 def test_dict_action_values(arg, value):
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     options = parser.parse_args(['--cfg-options', arg]).cfg_options
-    assert options == {'a': value} and type(options['a']) is type(value)
+    key = arg.partition('=')[0]
+    assert options == {key: value} and type(options[key]) is type(value)
 
 
 def test_dict_action_several_pairs_and_repeated_flags():
@@ -320,6 +324,9 @@ def test_dict_action_several_pairs_and_repeated_flags():
 @pytest.mark.parametrize('arg, message', [
     ('a', "expected KEY=VALUE, got 'a'"), ('=1', "expected KEY=VALUE, got '=1'"),
     ('a=[1,2', "a: unbalanced brackets or quotes in '\\[1,2'"), ('a=1,,2', "a: empty element in '1,,2'"),
+    ('a=wd(1', "a: unbalanced brackets or quotes in 'wd(1'"), ('a=wd1)', "a: unbalanced brackets in 'wd1)'"),
+    ('a=(1,2]', "a: unbalanced brackets in '(1,2]'"), ('a=[1,2]x', "a: '[1,2]x' starts with a bracket group"),
+    ('a=(1)(2)', "a: '(1)(2)' starts with a bracket group"), ("a='x", "a: unbalanced brackets or quotes in \"'x\""),
 ])
 def test_dict_action_errors(arg, message, capsys):
     parser = argparse.ArgumentParser()
