@@ -199,9 +199,9 @@ def label_ids(seg: np.ndarray, filename: str) -> np.ndarray:
     if outside.any():
         raise ValueError(
             f'label map {filename} is a {seg.dtype.itemsize * 8}-bit image with values '
-            f'{np.unique(seg[outside])[:10].tolist()} outside 0..255 (values present: {np.unique(seg)[:10].tolist()}); '
-            'label maps hold class ids 0..255 (e.g. 0 background, 1 vessel, 255 ignored). A 0/65535 file is a binary mask '
-            'saved with 16 bits: write it as 8-bit class ids, e.g. with the dataset converter')
+            f'{np.unique(seg[outside])[:10].tolist()} outside 0..255 (values present: '
+            f'{np.unique(seg)[:10].tolist()}); label maps hold class ids 0..255 (e.g. 0 background, 1 vessel, '
+            '255 ignored). A 0/65535 file is a binary mask saved with 16 bits: write it as 8-bit class ids (0/1)')
     return seg.astype(np.uint8)
 
 
