@@ -36,6 +36,15 @@ CUSTOM_IMPORTS_KEY = 'custom_imports'
 RESERVED_KEYS = ('filename', 'text', 'pretty_text')
 PROJECT_PACKAGES = ('mmcv', 'mmseg')
 LINE_WIDTH = 100
+#: Top-level keys that the tools (tools/*.py) and mmseg.apis read or set besides the config file's own
+#: keys (``work_dir``, ``seed``, ...): ``--cfg-options`` may add them without a warning. A test reads those
+#: files and fails when one reads a top-level key missing here, so the new-key warning stays true.
+TOOL_KEYS = frozenset({
+    'auto_resume', 'channels_last', 'checkpoint_config', 'cudnn_benchmark', CUSTOM_IMPORTS_KEY, 'custom_hooks',
+    'data', 'dist_params', 'evaluation', 'find_unused_parameters', 'gpu_ids', 'load_from', 'load_from_partial',
+    'log_config', 'log_level', 'lr_config', 'model', 'momentum_config', 'optimizer', 'optimizer_config',
+    'resume_from', 'runner', 'seed', 'test_cfg', 'test_set', 'train_cfg', 'work_dir', 'workflow',
+})
 
 _BASE_REF = re.compile(r'\{\{\s*' + BASE_KEY + r'\.(\w+(?:\.\w+)*)\s*\}\}')
 _NOT_CONFIG_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
@@ -358,7 +367,12 @@ def _import_custom_modules(custom_imports: Any, filename: str) -> None:
 
 
 def _warn_new_key(full_key: str, tree: dict) -> None:
-    """Warn when the dotted ``full_key`` is not in ``tree``, naming the nearest existing key."""
+    """Warn when the dotted ``full_key`` is not in ``tree``, naming the nearest existing key.
+
+    A top-level key of :data:`TOOL_KEYS` is read by the tools, so adding it is no surprise; another new
+    top-level key is read by nothing. Inside the config only the code reading the parent dict knows
+    (components and ``model.test_cfg`` refuse keys they do not take when they are built).
+    """
     node: Any = tree
     parts = full_key.split('.')
     for i, part in enumerate(parts):
@@ -369,14 +383,19 @@ def _warn_new_key(full_key: str, tree: dict) -> None:
         elif isinstance(node, dict) and part in node:
             node = node[part]
         elif isinstance(node, dict):
+            if i == 0 and part in TOOL_KEYS:
+                return
             parent = '.'.join(parts[:i])
             keys = [str(k) for k in node]
-            close = difflib.get_close_matches(part, keys, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(part, keys + (sorted(TOOL_KEYS) if i == 0 else []), n=1, cutoff=0.6)
             prefix = parent + '.' if parent else ''
             hint = (f'did you mean {prefix + close[0]!r}?' if close else
                     f'{parent or "the config"} has the keys {keys}')
-            _warn(f'option {full_key!r} adds a new key: {parent or "the config"} has no key {part!r}, so '
-                  f'nothing may read it ({hint})')
+            if i == 0:
+                _warn(f'option {full_key!r} adds a new key: {part!r} at the top level, which no tool reads ({hint})')
+            else:
+                _warn(f'option {full_key!r} adds a new key: {parent} has no key {part!r} ({hint}); it takes effect '
+                      f'only if what reads {parent} takes {part!r}')
             return
         else:
             return  # a scalar or list on the way: merging reports what is wrong
@@ -586,26 +605,48 @@ class Config:
 
 # -------------------------------------------------------------------------------- --cfg-options
 
-def _split_top_level(text: str) -> List[str]:
-    """Split ``text`` at the commas outside brackets and quotes; one trailing comma is allowed."""
-    parts, depth, quote, start = [], 0, None, 0
+_BRACKETS = {'(': ')', '[': ']'}
+
+
+def _scan(text: str) -> Tuple[List[int], int]:
+    """(positions of the commas outside brackets and quotes, where the bracket opening ``text`` closes or -1).
+
+    Brackets pair up, '(' with ')' and '[' with ']'. A quote opens a quoted element only where an element
+    starts, so an apostrophe inside a word (``it's``) is a letter.
+    """
+    commas: List[int] = []
+    stack: List[Tuple[str, int]] = []
+    quote, element_start, first_group_end = None, True, -1
     for i, char in enumerate(text):
         if quote:
             quote = None if char == quote else quote
-        elif char in '\'"':
-            quote = char
-        elif char in '([':
-            depth += 1
+        elif char in '\'"' and element_start:
+            quote, element_start = char, False
+        elif char in _BRACKETS:
+            stack.append((char, i))
+            element_start = True
         elif char in ')]':
-            depth -= 1
-            if depth < 0:
+            if not stack or _BRACKETS[stack[-1][0]] != char:
                 raise ValueError(f'unbalanced brackets in {text!r}')
-        elif char == ',' and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    if depth or quote:
+            if stack.pop()[1] == 0:
+                first_group_end = i
+            element_start = False
+        elif char == ',':
+            if not stack:
+                commas.append(i)
+            element_start = True
+        elif not char.isspace():
+            element_start = False
+    if stack or quote:
         raise ValueError(f'unbalanced brackets or quotes in {text!r}')
-    parts.append(text[start:])
+    return commas, first_group_end
+
+
+def _split_top_level(text: str) -> List[str]:
+    """Split ``text`` at the commas outside brackets and quotes; one trailing comma is allowed."""
+    commas, _ = _scan(text)
+    bounds = [-1] + commas + [len(text)]
+    parts = [text[a + 1:b] for a, b in zip(bounds, bounds[1:])]
     if len(parts) > 1 and not parts[-1].strip():
         parts.pop()
     if len(parts) > 1 and any(not p.strip() for p in parts):
@@ -635,21 +676,23 @@ def _parse_option_value(text: str) -> Any:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in '\'"':
         inner = text[1:-1]
         return _parse_option_value(inner) if inner.strip().startswith(('[', '(')) else inner
-    for opening, closing, kind in (('[', ']', list), ('(', ')', tuple)):
-        if text.startswith(opening) and text.endswith(closing):
-            inner = text[1:-1]
-            return kind(_parse_option_value(p) for p in _split_top_level(inner)) if inner.strip() else kind()
-    if text.startswith(('[', '(')) or text.endswith((']', ')')):
-        raise ValueError(f'unbalanced brackets in {text!r}')
-    return _parse_scalar(text)
+    if text[:1] in _BRACKETS:
+        if _scan(text)[1] != len(text) - 1:
+            raise ValueError(f'{text!r} starts with a bracket group that ends before the value does; '
+                             'quote the whole value to pass it as a string')
+        kind = list if text[0] == '[' else tuple
+        inner = text[1:-1]
+        return kind(_parse_option_value(p) for p in _split_top_level(inner)) if inner.strip() else kind()
+    return _parse_scalar(text)  # brackets inside a word are part of it: wd(1)
 
 
 class DictAction(argparse.Action):
     """argparse action turning ``KEY=VALUE`` arguments into a dict (for ``--cfg-options``).
 
     VALUE becomes an int, float, bool ('true'/'false', any case), None ('None') or str; 'a,b' and
-    '[a,b]' give lists, '(a,b)' a tuple, and they nest: '[(1,2),(3,4)]'. A quoted element stays a
-    str ("'1'" -> '1'). Several pairs may follow one flag, and a repeated flag adds to the dict.
+    '[a,b]' give lists, '(a,b)' a tuple, and they nest: '[(1,2),(3,4)]'. Brackets inside a word belong
+    to it ('wd(1)' is a str), and so does an apostrophe ("it's"). A quoted element stays a str
+    ("'1'" -> '1'). Several pairs may follow one flag, and a repeated flag adds to the dict.
     """
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,

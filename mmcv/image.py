@@ -2,7 +2,9 @@
 
 Arrays are HxW or HxWxC numpy arrays in BGR order unless ``channel_order='rgb'`` is asked for.
 Decoding uses OpenCV; GIFs (and TIFFs that OpenCV cannot decode) go through Pillow, so palette
-GIFs such as DRIVE's masks read the same on every OpenCV build.
+GIFs such as DRIVE's masks read the same on every OpenCV build. The 'color' and 'grayscale' flags
+always give 8 bits: a 16-bit file keeps its high byte on both backends (what OpenCV does), and
+'unchanged' keeps the file's depth.
 """
 import io
 import os.path as osp
@@ -24,6 +26,11 @@ INTERPOLATIONS = {'nearest': cv2.INTER_NEAREST, 'bilinear': cv2.INTER_LINEAR, 'b
 _FLIP_CODES = {'horizontal': 1, 'vertical': 0, 'diagonal': -1}
 _PILLOW_FORMATS = {'.gif': 'GIF'}
 _CV2_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp')
+_PILLOW_16_BIT_MODES = ('I;16', 'I;16L', 'I;16B', 'I;16N')
+
+
+class _DepthError(ValueError):
+    """An image whose depth has no defined 8-bit form (raised as is, not as 'not a readable image')."""
 
 
 def _check_choice(name: str, value: str, choices) -> None:
@@ -35,9 +42,22 @@ def _is_gif(content: bytes) -> bool:
     return content[:6] in (b'GIF87a', b'GIF89a')
 
 
-def _pillow_decode(content: bytes, flag: str, channel_order: str) -> np.ndarray:
+def _pillow_8_bit(img: Image.Image, name: str) -> Image.Image:
+    """``img`` with 8-bit channels: 16-bit grey levels keep their high byte, as OpenCV converts them
+    (Pillow's own conversion would clip every value above 255 to white)."""
+    if img.mode in _PILLOW_16_BIT_MODES:
+        return Image.fromarray((np.array(img).astype(np.uint16) >> 8).astype(np.uint8))
+    if img.mode in ('I', 'F'):
+        raise _DepthError(f'cannot read image {name} as 8 bits: it holds 32-bit values (Pillow mode {img.mode}), '
+                          "which have no fixed range; read it with flag='unchanged' and scale it yourself")
+    return img
+
+
+def _pillow_decode(content: bytes, flag: str, channel_order: str, name: str) -> np.ndarray:
     """Decode with Pillow; 'unchanged' keeps palette indices (what label maps need), like mmcv."""
     with Image.open(io.BytesIO(content)) as img:
+        if flag != 'unchanged':
+            img = _pillow_8_bit(img, name)
         if flag == 'grayscale':
             return np.array(img.convert('L'))
         if flag == 'unchanged':
@@ -62,8 +82,8 @@ def imfrombytes(content: bytes, flag: str = 'color', channel_order: str = 'bgr',
 
     Args:
         content: the encoded file content.
-        flag: 'color' (3 channels), 'grayscale' (HxW) or 'unchanged' (as stored; palette
-            images keep their indices).
+        flag: 'color' (3 channels, uint8), 'grayscale' (HxW, uint8) or 'unchanged' (as stored:
+            palette images keep their indices, 16-bit files their 16 bits).
         channel_order: 'bgr' or 'rgb' for colour results.
         backend: 'cv2' (default; GIFs and TIFFs cv2 cannot read fall back to Pillow) or 'pillow'.
         name: what to call the content in errors (a file name).
@@ -79,7 +99,9 @@ def imfrombytes(content: bytes, flag: str = 'color', channel_order: str = 'bgr',
         img = _cv2_decode(content, flag, channel_order)
     if img is None:
         try:
-            img = _pillow_decode(content, flag, channel_order)
+            img = _pillow_decode(content, flag, channel_order, name)
+        except _DepthError:
+            raise
         except Exception as e:  # Pillow raises several types for bad data
             raise ValueError(f'cannot decode image {name}: not a readable image file ({e})') from e
     return img

@@ -14,6 +14,7 @@ from mmseg.core.evaluation.vessel_metrics import fov_metrics, fov_record
 
 from .builder import DATASETS
 from .pipelines import Compose, LoadAnnotations
+from .pipelines.loading import LABEL_SPEC_KEY, LabelSpec
 
 Prediction = Union[np.ndarray, Dict[str, np.ndarray]]
 
@@ -27,7 +28,8 @@ class CustomDataset(Dataset):
 
     Images are all files of ``img_dir`` (recursively) ending with ``img_suffix``, or the names
     listed in ``split`` (one per line, without suffix). Label maps hold class ids; ``ignore_index``
-    pixels are left out of losses and metrics. ``classes`` picks (and orders) a subset of
+    pixels are left out of losses and metrics; any other value outside the classes is an error naming
+    the file when it is loaded (training and evaluation alike). ``classes`` picks (and orders) a subset of
     ``CLASSES``: labels of other classes become ``ignore_index`` through ``label_map``.
     With ``fov_dir``, evaluation adds the FOV-masked vessel metrics of class 1.
     """
@@ -145,13 +147,15 @@ class CustomDataset(Dataset):
         return self.img_infos[idx]['ann']
 
     def pre_pipeline(self, results: dict) -> None:
-        """Add the folders and the label map that the loading transforms read."""
+        """Add the folders, the label map and the valid labels that the loading transforms read."""
         results['seg_fields'] = []
         results['img_prefix'] = self.img_dir
         results['seg_prefix'] = self.ann_dir
         results['fov_prefix'] = self.fov_dir
         if self.label_map:
             results['label_map'] = self.label_map
+        if self.CLASSES:
+            results[LABEL_SPEC_KEY] = LabelSpec(type(self).__name__, tuple(self.CLASSES), self.ignore_index)
 
     def prepare_train_img(self, idx: int) -> Optional[dict]:
         results = dict(img_info=self.img_infos[idx], ann_info=self.get_ann_info(idx))

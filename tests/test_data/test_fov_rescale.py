@@ -56,8 +56,40 @@ def test_fov_rescale_without_a_fov_says_why():
     results = set_image(dict(seg_fields=[]), np.zeros((20, 30, 3), np.uint8), 'dark.png', 'dark.png')
     with pytest.raises(ValueError, match='no field of view in image dark.png: no pixel is brighter than threshold=20'):
         build_from_cfg(dict(type='FOVRescale'), PIPELINES)(results)
-    with pytest.raises(ValueError, match='diameter must be a positive number'):
+    with pytest.raises(ValueError, match='diameter must be a finite positive number'):
         build_from_cfg(dict(type='FOVRescale', diameter=0), PIPELINES)
+
+
+@pytest.mark.parametrize('args, message', [
+    (dict(diameter=float('nan')), 'diameter must be a finite positive number of pixels, got nan'),
+    (dict(diameter=float('inf')), 'diameter must be a finite positive number of pixels, got inf'),
+    (dict(diameter=-540), 'diameter must be a finite positive number'),
+    (dict(diameter='540'), 'diameter must be a finite positive number'),
+    (dict(threshold=float('nan')), r'threshold must be a number in \[0, 255\).*got nan'),
+    (dict(threshold=255), r'threshold must be a number in \[0, 255\)'),
+    (dict(threshold=-1), r'threshold must be a number in \[0, 255\)'),
+    (dict(max_scale=float('inf')), 'max_scale must be a finite positive number, got inf'),
+    (dict(max_scale=0), 'max_scale must be a finite positive number'),
+    (dict(interpolation='cubic'), "interpolation must be one of .*'bicubic'"),
+])
+def test_fov_rescale_arguments_are_checked_when_built(args, message):
+    with pytest.raises(ValueError, match='FOVRescale: ' + message):
+        build_from_cfg(dict(type='FOVRescale', **args), PIPELINES)
+
+
+@pytest.mark.parametrize('deferred', [False, True])
+def test_a_tiny_bright_speck_is_not_a_field_of_view_to_upscale(deferred):
+    img = np.zeros((64, 64, 3), np.uint8)
+    img[30:32, 30:32] = 200  # near-black image: the FOV estimate is the 2 px speck, 540 / 2 = 270x
+    results = set_image(dict(seg_fields=[]), img, 'speck.png', 'speck.png')
+    rescale = build_from_cfg(dict(type='FOVRescale'), PIPELINES)
+    with pytest.raises(ValueError, match=r'FOVRescale: image speck.png: its field of view measures 2 px across '
+                                         r'\(no FOV mask: pixels brighter than threshold=20\); reaching diameter=540 '
+                                         r'needs a 270x upscale \(17280x17280 px\), above max_scale=8'):
+        rescale.defer(results) if deferred else rescale(results)
+    assert 'deferred_resize' not in results and results['img_shape'] == (64, 64, 3)  # nothing planned
+    allowed = build_from_cfg(dict(type='FOVRescale', diameter=20, max_scale=10), PIPELINES)(results)
+    assert allowed['img'].shape == (640, 640, 3) and allowed['fov_scale'] == 10  # the cap is configurable
 
 
 def test_fov_rescale_before_a_crop_is_deferred_with_the_same_labels():

@@ -83,3 +83,86 @@ def test_reprs():
         "LoadImageFromFile(to_float32=False, color_type='color', imdecode_backend='cv2', cache=True)")
     assert repr(LoadAnnotations(reduce_zero_label=True)) == (
         "LoadAnnotations(reduce_zero_label=True, imdecode_backend='pillow', cache=False)")
+
+
+# ------------------------------------------------------------------- 16-bit files and labels checked on load
+
+def _label_results(folder, name, **extra):
+    return dict(ann_info=dict(seg_map=name), seg_prefix=str(folder), seg_fields=[], **extra)
+
+
+@pytest.mark.parametrize('backend', ['pillow', 'cv2'])
+def test_a_16_bit_label_with_values_above_255_is_refused_naming_the_file(tmp_path, backend):
+    seg = np.zeros((4, 6), np.uint16)
+    seg[1:3, 2:4] = 65535  # a binary mask saved as 16 bits: cast to 8 bits it became 255, the ignore index
+    imwrite(seg, tmp_path / 'vessels16.png')
+    with pytest.raises(ValueError, match=r'vessels16\.png.*16-bit.*65535.*0\.\.255'):
+        LoadAnnotations(imdecode_backend=backend)(_label_results(tmp_path, 'vessels16.png'))
+
+
+@pytest.mark.parametrize('backend', ['pillow', 'cv2'])
+def test_a_16_bit_label_of_class_ids_reads_as_those_ids(tmp_path, backend):
+    seg = np.array([[0, 1, 1], [255, 0, 1]], np.uint16)
+    imwrite(seg, tmp_path / 'ids16.png')
+    for cache in (False, True):
+        gt = LoadAnnotations(imdecode_backend=backend, cache=cache)(_label_results(tmp_path, 'ids16.png'))
+        assert gt['gt_semantic_seg'].dtype == np.uint8 and gt['gt_semantic_seg'].tolist() == seg.tolist()
+
+
+def test_an_image_loaded_unchanged_must_be_8_bits(tmp_path):
+    imwrite(np.full((4, 5), 40000, np.uint16), tmp_path / 'deep.png')
+    results = dict(img_info=dict(filename='deep.png'), img_prefix=str(tmp_path))
+    with pytest.raises(ValueError, match=r"deep\.png.*uint16.*color_type='color'"):
+        LoadImageFromFile(color_type='unchanged')(results)
+    assert LoadImageFromFile()(dict(results))['img'].dtype == np.uint8  # 'color' gives 8 bits (high byte)
+
+
+@pytest.fixture
+def two_class_tree(tmp_path):
+    """A DRIVE-like tree of two images whose second label map holds a 2 (no such class) and 255 (ignored)."""
+    for sub in ('img', 'ann'):
+        (tmp_path / sub).mkdir()
+    for name, labels in (('a', [0, 1, 255]), ('b', [0, 1, 2, 255])):
+        imwrite(np.full((8, 8, 3), 100, np.uint8), tmp_path / 'img' / f'{name}.png')
+        seg = np.zeros((8, 8), np.uint8)
+        seg.flat[:len(labels)] = labels
+        imwrite(seg, tmp_path / 'ann' / f'{name}.png')
+    return tmp_path
+
+
+def _two_class_set(root, pipeline, **kwargs):
+    from mmseg.datasets import DRIVEDataset
+    return DRIVEDataset(pipeline=pipeline, img_dir=str(root / 'img'), ann_dir=str(root / 'ann'),
+                        seg_map_suffix='.png', **kwargs)
+
+
+def test_a_label_outside_the_classes_is_an_error_naming_file_values_and_classes(two_class_tree):
+    pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='DefaultFormatBundle'),
+                dict(type='Collect', keys=['img', 'gt_semantic_seg'], meta_keys=['filename'])]
+    dataset = _two_class_set(two_class_tree, pipeline)
+    assert dataset[0]['gt_semantic_seg'].shape == (1, 8, 8)  # 0, 1 and the ignore index 255 are fine
+    message = r"ann/b\.png holds label values \[2\] \(1 pixel\).*DRIVEDataset.*0\.\.1.*ignore_index 255"
+    with pytest.raises(ValueError, match=message):
+        dataset[1]  # training: was "IndexError: Target 2 is out of bounds" inside the loss
+    with pytest.raises(ValueError, match=message):
+        dataset.get_gt_seg_map_by_idx(1)  # testing: was a ValueError naming no file
+    cached = _two_class_set(two_class_tree, [dict(type='LoadAnnotations', cache=True)])
+    for _ in range(2):  # the check holds for the cached copy too
+        with pytest.raises(ValueError, match=message):
+            cached[1]
+
+
+def test_the_label_check_applies_to_the_ids_after_classes_and_reduce_zero_label(two_class_tree):
+    # file values 0, 1, 2 and 255; reduce_zero_label maps them to 255, 0, 1 and 255: all valid
+    reduced = _two_class_set(two_class_tree, [dict(type='LoadAnnotations', reduce_zero_label=True)],
+                             reduce_zero_label=True)
+    assert set(np.unique(reduced[1]['gt_semantic_seg'])) == {0, 1, 255}
+    imwrite(np.full((8, 8), 3, np.uint8), two_class_tree / 'ann' / 'b.png')
+    with pytest.raises(ValueError, match=r"ann/b\.png holds label values \[2\] \(64 pixels\) after "
+                                         r"reduce_zero_label \(file values \[3\]\)"):
+        reduced[1]
+    # a label map from classes=...: 'vessel' only, so file value 1 -> 0 and 0 -> ignore; 2 has no class
+    subset = _two_class_set(two_class_tree, [dict(type='LoadAnnotations')], classes=['vessel'])
+    assert set(np.unique(subset[0]['gt_semantic_seg'])) == {0, 255}
+    with pytest.raises(ValueError, match=r"holds label values \[3\].*0\.\.0 or ignore_index 255"):
+        subset[1]

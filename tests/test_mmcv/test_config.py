@@ -1,14 +1,18 @@
 """Config files: inheritance, references, access, merging options, pretty text, DictAction."""
 import argparse
 import copy
+import glob
 import logging
+import os.path as osp
 import pickle
+import re
 import textwrap
 
 import pytest
 
-from mmcv.config import LINE_WIDTH, Config, ConfigDict, DictAction
+from mmcv.config import LINE_WIDTH, TOOL_KEYS, Config, ConfigDict, DictAction
 
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODEL = '''
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
@@ -302,12 +306,16 @@ def test_config_dict_converts_nested_containers():
     ('a=SyncBN', 'SyncBN'), ('a=', ''), ('a=x=y', 'x=y'), ("a='1'", '1'), ("a='a,b'", 'a,b'),
     ('a=1,2', [1, 2]), ('a=a,b,', ['a', 'b']), ('a="[a,b]"', ['a', 'b']), ('a=[]', []), ('a="(1,2)"', (1, 2)),
     ('a=(x,)', ('x',)), ('a="[(1,2),(3,4)]"', [(1, 2), (3, 4)]), ('a=[[1, 2], [3]]', [[1, 2], [3]]),
+    # brackets inside a value are part of it: balanced, but the value is not a list or tuple
+    ('work_dir=wd(1)', 'wd(1)'), ('a=f(1,2)', 'f(1,2)'), ('a=x[0]', 'x[0]'), ('a=wd(1),wd(2)', ['wd(1)', 'wd(2)']),
+    ('a=[wd(1), (2)]', ['wd(1)', (2,)]), ("a=it's", "it's"), ("a=['it's', 2]", ["it's", 2]), ('a="wd(1"', 'wd(1'),
 ])
 def test_dict_action_values(arg, value):
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     options = parser.parse_args(['--cfg-options', arg]).cfg_options
-    assert options == {'a': value} and type(options['a']) is type(value)
+    key = arg.partition('=')[0]
+    assert options == {key: value} and type(options[key]) is type(value)
 
 
 def test_dict_action_several_pairs_and_repeated_flags():
@@ -320,6 +328,9 @@ def test_dict_action_several_pairs_and_repeated_flags():
 @pytest.mark.parametrize('arg, message', [
     ('a', "expected KEY=VALUE, got 'a'"), ('=1', "expected KEY=VALUE, got '=1'"),
     ('a=[1,2', "a: unbalanced brackets or quotes in '\\[1,2'"), ('a=1,,2', "a: empty element in '1,,2'"),
+    ('a=wd(1', "a: unbalanced brackets or quotes in 'wd(1'"), ('a=wd1)', "a: unbalanced brackets in 'wd1)'"),
+    ('a=(1,2]', "a: unbalanced brackets in '(1,2]'"), ('a=[1,2]x', "a: '[1,2]x' starts with a bracket group"),
+    ('a=(1)(2)', "a: '(1)(2)' starts with a bracket group"), ("a='x", "a: unbalanced brackets or quotes in \"'x\""),
 ])
 def test_dict_action_errors(arg, message, capsys):
     parser = argparse.ArgumentParser()
@@ -389,6 +400,49 @@ def test_an_option_with_a_key_the_config_lacks_warns_with_the_nearest_key(bases,
     for part in key.split('.'):
         node = node[int(part)] if part.isdigit() else node[part]
     assert node == 64  # still added: a genuinely new key must keep working
+
+
+@pytest.mark.parametrize('key', ['work_dir', 'load_from', 'resume_from', 'gpu_ids', 'seed', 'auto_resume'])
+def test_an_option_setting_a_key_the_tools_read_does_not_warn(bases, caplog, key):
+    path = write(bases, 'c.py', "_base_ = ['_base_/models/unet.py', '_base_/datasets/drive.py']\n")
+    with caplog.at_level('WARNING', logger='mmcv'):
+        cfg = Config.fromfile(path, cfg_options={key: 'wd(1)'})
+    assert cfg[key] == 'wd(1)' and not caplog.records  # was: "... so nothing may read it"
+
+
+def test_the_new_key_warning_claims_only_what_is_true(bases, caplog):
+    path = write(bases, 'c.py', "_base_ = ['_base_/models/unet.py', '_base_/datasets/drive.py']\n")
+    with caplog.at_level('WARNING', logger='mmcv'):
+        Config.fromfile(path, cfg_options={'model.test_cfg.prune_level': 2})
+    assert "option 'model.test_cfg.prune_level' adds a new key: model.test_cfg has no key 'prune_level'" in caplog.text
+    assert 'nothing may read it' not in caplog.text  # the UNet++ head reads it
+    assert "it takes effect only if what reads model.test_cfg takes 'prune_level'" in caplog.text
+    caplog.clear()
+    with caplog.at_level('WARNING', logger='mmcv'):
+        Config.fromfile(path, cfg_options={'wrok_dir': 'x'})
+    assert ("option 'wrok_dir' adds a new key: 'wrok_dir' at the top level, which no tool reads "
+            "(did you mean 'work_dir'?)" in caplog.text)
+
+
+def _top_level_keys_read(source: str) -> set:
+    """Top-level config keys that ``source`` reads or sets through a variable named ``cfg``."""
+    found = set(re.findall(r"\bcfg\.(?:get|pop|setdefault)\(\s*['\"](\w+)['\"]", source))
+    found |= set(re.findall(r"\bcfg\[['\"](\w+)['\"]\]", source))
+    found |= set(re.findall(r'\bcfg\.(\w+)\b(?!\s*\()', source))
+    return found - set(dir(Config)) - set(dir(dict))
+
+
+def test_tool_keys_lists_every_top_level_key_the_tools_and_apis_read():
+    files = [f for pattern in ('tools/*.py', 'tools/*/*.py', 'mmseg/apis/*.py', 'mmseg/utils/*.py')
+             for f in glob.glob(osp.join(REPO, pattern))]
+    read = {}
+    for path in files:
+        with open(path, encoding='utf-8') as f:
+            for key in _top_level_keys_read(f.read()):
+                read.setdefault(key, osp.relpath(path, REPO))
+    assert {'work_dir', 'load_from', 'resume_from', 'gpu_ids', 'seed', 'data', 'model'} <= set(read)
+    missing = {key: where for key, where in read.items() if key not in TOOL_KEYS}
+    assert not missing, f'add these keys (read by these files) to mmcv.config.TOOL_KEYS: {missing}'
 
 
 def test_an_option_with_an_existing_key_does_not_warn(bases, caplog):

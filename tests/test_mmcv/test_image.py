@@ -45,6 +45,25 @@ def test_grayscale_and_unchanged_flags(tmp_path, bgr):
         assert np.array_equal(imread(tmp_path / 'label.png', flag='unchanged', backend=backend), label)
 
 
+@pytest.mark.parametrize('flag', ['color', 'grayscale'])
+def test_16_bit_images_read_as_8_bits_alike_on_both_backends(tmp_path, flag):
+    img = np.array([[0, 255, 256, 4660, 32768, 65535]], np.uint16)
+    imwrite(img, tmp_path / 'img16.png')
+    cv2_img = imread(tmp_path / 'img16.png', flag=flag, backend='cv2')
+    pillow_img = imread(tmp_path / 'img16.png', flag=flag, backend='pillow')
+    assert cv2_img.dtype == pillow_img.dtype == np.uint8
+    assert np.array_equal(pillow_img, cv2_img)  # the high byte, not values clipped at 255
+    assert (cv2_img if cv2_img.ndim == 2 else cv2_img[..., 0]).tolist() == [[0, 0, 1, 18, 128, 255]]
+
+
+def test_32_bit_images_have_no_8_bit_form_through_pillow():
+    buf = io.BytesIO()
+    Image.fromarray(np.full((3, 4), 1e5, np.float32), 'F').save(buf, 'TIFF')
+    with pytest.raises(ValueError, match=r"cannot read image <bytes> as 8 bits: it holds 32-bit values.*'unchanged'"):
+        imfrombytes(buf.getvalue(), flag='color', backend='pillow')
+    assert imfrombytes(buf.getvalue(), flag='unchanged', backend='pillow').dtype == np.float32
+
+
 def test_jpeg_is_close(tmp_path):
     img = np.full((16, 16, 3), (40, 120, 200), np.uint8)
     imwrite(img, tmp_path / 'a.jpg')

@@ -251,6 +251,23 @@ def test_test_cfg_test_mode_and_prune_level_override_the_head():
         build_segmentor(unet_fcn_segmentor(test_cfg=dict(mode='whole', test_mode='fast')))
 
 
+@pytest.mark.parametrize('head, test_cfg', [
+    (tiny_head(), dict(mode='whole', prune_level=2)),  # the head's test_mode: 'accurate'
+    (tiny_head(test_mode='fast'), dict(mode='whole', test_mode='accurate', prune_level=2)),
+])
+def test_a_prune_level_without_fast_test_mode_is_an_error_when_built(head, test_cfg):
+    with pytest.raises(ValueError, match=r"model\.test_cfg\.prune_level=2 has no effect: test_mode is 'accurate'.*"
+                                         r"set model\.test_cfg\.test_mode='fast'"):
+        build_segmentor(tiny_segmentor(head=head, test_cfg=test_cfg))
+
+
+def test_a_prune_level_with_fast_test_mode_from_the_head_or_test_cfg_builds():
+    build_segmentor(tiny_segmentor(head=tiny_head(test_mode='fast'), test_cfg=dict(mode='whole', prune_level=2)))
+    # the head's own fast setting stays a default: test_cfg may ask for 'accurate' instead
+    build_segmentor(tiny_segmentor(head=tiny_head(test_mode='fast', prune_level=2),
+                                   test_cfg=dict(mode='whole', test_mode='accurate')))
+
+
 def test_image_first_in_channels_still_build_the_same_model_with_a_warning():
     new = build_segmentor(tiny_segmentor())
     old_head = tiny_head(in_channels=[3, 64, 64, 128, 256, 512], in_index=[0, 1, 2, 3, 4, 5])

@@ -107,6 +107,12 @@ def test_without_deep_supervision_only_the_last_output_exists():
         build_head(tiny_head(deep_supervision=False, test_mode='fast', prune_level=2))
 
 
+def test_a_prune_level_without_fast_test_mode_is_an_error():
+    with pytest.raises(ValueError, match=r"UNetPlusPlusHead: prune_level=2 has no effect: test_mode is 'accurate'.*"
+                                         r"set test_mode='fast'"):
+        build_head(tiny_head(prune_level=2))
+
+
 def test_three_row_grid_on_fewer_levels():
     head = build_head(tiny_head(rows=3))
     outputs = head(*pyramid(30, 34, rows=3))

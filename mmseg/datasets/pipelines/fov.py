@@ -6,12 +6,14 @@ the retina, is ``diameter`` pixels across (DRIVE's is about 540): vessels then h
 pixels whatever the camera. Test-time predictions return to the original size as after any test-time
 resize (the segmentor restores ``ori_shape``), so metrics and FOV masks stay at the original size.
 """
+import math
 import os.path as osp
+from numbers import Real
 from typing import Optional, Tuple
 
 import numpy as np
 
-from mmcv.image import imresize
+from mmcv.image import INTERPOLATIONS, imresize
 
 from ..builder import PIPELINES
 from .deferred import defer_resize
@@ -76,14 +78,28 @@ class FOVRescale:
     measurement. Put it before ``MultiScaleFlipAug`` at test time (with ``img_scale=None, img_ratios=[1.0]``
     there, so that the inner ``Resize`` keeps the size) and before ``Resize``/``RandomCrop`` in training
     (followed by ``RandomCrop`` its resize is deferred to the crop window).
+
+    ``max_scale`` caps the upscale: a FOV measured much smaller than ``diameter`` (a near-black image
+    whose only bright pixels are a speck) is an error naming the image, not a giant resize. The default 8
+    covers small photographs (an 80 px wide FOV brought to DRIVE's 540 needs 6.75x).
     """
 
-    def __init__(self, diameter: float = 540, threshold: float = 20, interpolation: str = 'bilinear'):
-        if isinstance(diameter, bool) or not isinstance(diameter, (int, float)) or diameter <= 0:
-            raise ValueError(f'FOVRescale: diameter must be a positive number of pixels, got {diameter!r}')
+    def __init__(self, diameter: float = 540, threshold: float = 20, interpolation: str = 'bilinear',
+                 max_scale: float = 8.0):
+        if not _is_finite_number(diameter) or diameter <= 0:
+            raise ValueError(f'FOVRescale: diameter must be a finite positive number of pixels, got {diameter!r}')
+        if not _is_finite_number(threshold) or not 0 <= threshold < 255:
+            raise ValueError(f'FOVRescale: threshold must be a number in [0, 255) (the brightest channel of a '
+                             f'uint8 image), got {threshold!r}')
+        if not _is_finite_number(max_scale) or max_scale <= 0:
+            raise ValueError(f'FOVRescale: max_scale must be a finite positive number, got {max_scale!r}')
+        if interpolation not in INTERPOLATIONS:
+            raise ValueError(f'FOVRescale: interpolation must be one of {sorted(INTERPOLATIONS)}, '
+                             f'got {interpolation!r}')
         self.diameter = diameter
         self.threshold = threshold
         self.interpolation = interpolation
+        self.max_scale = max_scale
 
     def measure(self, results: dict) -> float:
         """The FOV diameter (pixels) of the sample as it is now."""
@@ -102,6 +118,13 @@ class FOVRescale:
         scale = self.diameter / found
         h, w = results['img'].shape[:2]
         size = (max(1, int(w * scale + 0.5)), max(1, int(h * scale + 0.5)))
+        if scale > self.max_scale:
+            how = ('measured on its FOV mask' if FOV_KEY in results else
+                   f'no FOV mask: pixels brighter than threshold={self.threshold}')
+            raise ValueError(
+                f'FOVRescale: image {results.get("filename")}: its field of view measures {found:g} px across '
+                f'({how}); reaching diameter={self.diameter:g} needs a {scale:g}x upscale ({size[0]}x{size[1]} px), '
+                f'above max_scale={self.max_scale:g}. Check the image (and threshold), or raise max_scale')
         w_scale, h_scale = size[0] / w, size[1] / h
         results['scale_factor'] = np.asarray(results.get('scale_factor', 1.0), dtype=np.float32) * np.array(
             [w_scale, h_scale, w_scale, h_scale], dtype=np.float32)
@@ -125,4 +148,8 @@ class FOVRescale:
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(diameter={self.diameter}, threshold={self.threshold}, '
-                f'interpolation={self.interpolation!r})')
+                f'interpolation={self.interpolation!r}, max_scale={self.max_scale})')
+
+
+def _is_finite_number(value) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)

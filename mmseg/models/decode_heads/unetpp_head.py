@@ -49,7 +49,8 @@ class UNetPlusPlusHead(BaseDecodeHead):
         test_mode: 'accurate' (mean of the outputs' probabilities) or 'fast' (output ``prune_level`` only);
             ``model.test_cfg.test_mode`` overrides it.
         prune_level: k in 1..R-1 for ``test_mode='fast'`` (default R-1, the full grid's last output);
-            ``model.test_cfg.prune_level`` overrides it.
+            ``model.test_cfg.prune_level`` overrides it. Given without ``test_mode='fast'`` (here, or in
+            ``model.test_cfg``) it would have no effect, so it is an error.
         **kwargs: see :class:`BaseDecodeHead` (num_classes, out_channels, dropout_ratio, loss_decode, ...).
     """
 
@@ -79,8 +80,8 @@ class UNetPlusPlusHead(BaseDecodeHead):
         self.img_channels = img_channels
         self.deep_supervision = deep_supervision
         self.output_weights = tuple(ds_loss_weights)
-        self.test_mode, self.prune_level = self._test_settings(
-            dict(test_mode=test_mode, prune_level=rows - 1 if prune_level is None else prune_level), 'the head')
+        self.test_mode, self.prune_level = self._test_settings(dict(test_mode=test_mode, prune_level=prune_level),
+                                                               'the head')
 
         encoder_channels = [self.channels[0], *self.in_channels[:rows - 2], self.channels[-1]]
         self.stem = DoubleConv(img_channels, self.channels[0], self.norm_cfg)
@@ -120,16 +121,24 @@ class UNetPlusPlusHead(BaseDecodeHead):
         return self.cls_seg(feat, self.conv_segs[level - 1 if self.deep_supervision else 0])
 
     def _test_settings(self, settings: dict, source: str) -> Tuple[str, int]:
-        """(test_mode, prune_level) of ``settings``, the head's own where a key is missing; checked."""
-        test_mode = settings.get('test_mode', getattr(self, 'test_mode', None))
-        prune_level = settings.get('prune_level', getattr(self, 'prune_level', None))
+        """(test_mode, prune_level) of ``settings``, the head's own where a key is missing (prune_level: the
+        last output); checked. A prune_level given with a test_mode other than 'fast' would have no effect."""
         last = self.num_rows - 1
+        test_mode = settings.get('test_mode', getattr(self, 'test_mode', None))
+        given = settings.get('prune_level')
+        prune_level = given if given is not None else getattr(self, 'prune_level', last)
         if test_mode not in ('accurate', 'fast'):
             raise ValueError(f"UNetPlusPlusHead ({source}): test_mode must be 'accurate' or 'fast', got {test_mode!r}")
         if not isinstance(prune_level, int) or not 1 <= prune_level <= last or (
                 not self.deep_supervision and prune_level != last):
             allowed = f'1..{last}' if self.deep_supervision else f'{last} (no deep supervision: one output)'
             raise ValueError(f'UNetPlusPlusHead ({source}): prune_level must be {allowed}, got {prune_level!r}')
+        if given is not None and test_mode != 'fast':
+            key = '' if source == 'the head' else 'model.test_cfg.'
+            origin = '' if 'test_mode' in settings else " (the head's)"
+            raise ValueError(f'UNetPlusPlusHead: {key}prune_level={given!r} has no effect: test_mode is '
+                             f"{test_mode!r}{origin}, and only test_mode='fast' runs a pruned network; set "
+                             f"{key}test_mode='fast' as well, or drop {key}prune_level")
         return test_mode, prune_level
 
     def _top_row(self, inputs: Sequence[torch.Tensor], img: torch.Tensor, depth: int) -> List[torch.Tensor]:
