@@ -27,7 +27,9 @@ def parse_args(argv=None):
     parser.add_argument('--aug-test', action='store_true', help='use flip and multi-scale augmentation')
     parser.add_argument('--partial-load', action='store_true', help='accept a checkpoint that holds only some '
                         'of the model\'s weights (the rest stay random); by default it must hold them all')
-    parser.add_argument('--out', help='output result file in pickle format')
+    parser.add_argument('--out', help='file for the predicted label maps (.pkl as in mmseg 0.x, .pickle or .npz): '
+                        'whatever the suffix, a numpy .npz archive that loads without unpickling (read it with '
+                        'mmcv.fileio.load, or np.load: arr_0, arr_1, ... in dataset order)')
     parser.add_argument('--format-only', action='store_true',
                         help='format the output results without performing evaluation')
     parser.add_argument('--eval', type=str, nargs='+', help='evaluation metrics: "mIoU", "mDice", "mFscore"')
@@ -72,8 +74,8 @@ def main(argv=None):
                  '"--out", "--eval", "--format-only", "--show" or "--show-dir"')
     if args.eval and args.format_only:
         sys.exit('--eval and --format_only cannot be both specified')
-    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
-        sys.exit('The output file must be a pkl file.')
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle', '.npz')):
+        sys.exit(f'--out {args.out}: the results file must end in .pkl, .pickle or .npz')
     if not osp.isfile(args.checkpoint):
         sys.exit(f'checkpoint not found: {args.checkpoint}')
     try:

@@ -33,6 +33,24 @@ def check_writable_dir(path: str, flag: str) -> None:
         raise ValueError(f'{flag}: the folder {path} is not writable ({e.strerror or e})') from None
 
 
+def check_creatable_dir(path: str, flag: str) -> None:
+    """Refuse ``path`` unless it is a writable folder or could be created as one; creates nothing.
+
+    For outputs written only at the end of a tool, after its input was checked: a refused run leaves no
+    empty folder behind.
+    """
+    path = osp.abspath(path)
+    if osp.exists(path) and not osp.isdir(path):
+        raise ValueError(f'{flag}: {path} exists and is not a folder')
+    existing = path
+    while not osp.exists(existing):
+        existing = osp.dirname(existing)
+    if not osp.isdir(existing):
+        raise ValueError(f'{flag}: cannot create the folder {path}: {existing} is a file')
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f'{flag}: the folder {existing} is not writable')
+
+
 def check_test_args(args: argparse.Namespace) -> None:
     """Check tools/test.py's arguments before any model or data is loaded (ValueError on a problem).
 

@@ -1,4 +1,4 @@
-"""tools/test.py: evaluation JSON, pickled predictions, overlays, augmented test and clear refusals."""
+"""tools/test.py: evaluation JSON, saved predictions, overlays, augmented test and clear refusals."""
 import glob
 import logging
 import os
@@ -44,11 +44,16 @@ def test_eval_prints_table_and_writes_json(tester, tiny_config, tiny_checkpoint,
     assert 0.0 <= record['metric']['Dice.vessel'] <= 1.0
 
 
-def test_out_pickles_one_prediction_per_image(tester, tiny_config, tiny_checkpoint, tiny_drive, tmp_path):
-    out = tmp_path / 'results.pkl'
+@pytest.mark.parametrize('name', ['results.pkl', 'results.npz'])
+def test_out_writes_one_prediction_per_image_in_a_file_that_is_not_a_pickle(tester, tiny_config, tiny_checkpoint,
+                                                                            tiny_drive, tmp_path, name):
+    out = tmp_path / name  # mmseg 0.x's command line (.pkl) still works; the content is a safe .npz archive
     tester.main([tiny_config, tiny_checkpoint, '--out', str(out), '--work-dir', str(tmp_path)])
-    with open(out, 'rb') as f:
-        results = pickle.load(f)
+    with pytest.raises(pickle.UnpicklingError), open(out, 'rb') as f:
+        pickle.load(f)
+    results = load(out)
+    with np.load(out, allow_pickle=False) as npz:
+        np.testing.assert_array_equal(npz['arr_0'], results[0])
     images = validation_images(tiny_drive)
     assert len(results) == len(images) == NUM_TEST_IMAGES
     for pred, img_file in zip(results, images):
@@ -66,8 +71,7 @@ def test_out_with_eval_scores_like_eval_alone(tester, tiny_config, tiny_checkpoi
     alone, both = only_eval_json(tmp_path / 'eval', 'single_scale'), only_eval_json(out.parent, 'single_scale')
     assert both['metric'] == pytest.approx(alone['metric'], abs=1e-9)
     assert 0.0 <= both['metric']['fov.AUC'] <= 1.0
-    with open(out, 'rb') as f:
-        assert all(isinstance(pred, np.ndarray) and pred.dtype == np.int64 for pred in pickle.load(f))
+    assert all(isinstance(pred, np.ndarray) and pred.dtype == np.int64 for pred in load(out))
 
 
 def test_show_dir_writes_one_overlay_per_image(tester, tiny_config, tiny_checkpoint, tiny_drive, tmp_path):

@@ -16,7 +16,7 @@ LabelSource = Union[np.ndarray, str]
 
 
 def _as_pred(pred_label: LabelSource) -> np.ndarray:
-    return np.load(pred_label) if isinstance(pred_label, str) else np.asarray(pred_label)
+    return np.load(pred_label, allow_pickle=False) if isinstance(pred_label, str) else np.asarray(pred_label)
 
 
 def _as_label(label: LabelSource) -> np.ndarray:
