@@ -45,7 +45,8 @@ def parse_args(argv=None):
                         help='override some settings in the used config, the key-value pair in xxx=yyy format '
                         'will be merged into config file.')
     parser.add_argument('--eval-options', nargs='+', action=DictAction,
-                        help='custom options for evaluation (e.g. beta=2 for mFscore)')
+                        help='options of the metrics, checked before the test runs: beta=B weights recall B times '
+                        'as much as precision in mFscore (F_beta, default 1); unknown options are errors')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
     parser.add_argument('--opacity', type=float, default=0.5,
@@ -126,6 +127,8 @@ def main(argv=None):
             record.update(test_set=args.test_set, test_data_root=roots[0] if len(roots) == 1 else roots)
         if args.cfg_options:
             record['cfg_options'] = dict(args.cfg_options)
+        if args.eval_options:
+            record['eval_options'] = dict(args.eval_options)
         dump(dict(record, metric=metrics), json_file)
         print(f'metrics written to {json_file}')
     if show_dir:

@@ -6,7 +6,7 @@ import os.path as osp
 import tempfile
 from typing import Sequence
 
-from mmseg.core.evaluation.metrics import METRICS
+from mmseg.core.evaluation.metrics import METRICS, check_eval_options
 
 
 def check_metrics(metrics: Sequence[str], flag: str = '--eval') -> None:
@@ -54,12 +54,21 @@ def check_creatable_dir(path: str, flag: str) -> None:
 def check_test_args(args: argparse.Namespace) -> None:
     """Check tools/test.py's arguments before any model or data is loaded (ValueError on a problem).
 
-    ``--eval`` names must be metrics the dataset computes; the folders of ``--show-dir``, of the
+    ``--eval`` names must be metrics the dataset computes, ``--eval-options`` options that change one of
+    them (``beta`` for mFscore) with valid values; the folders of ``--show-dir``, of the
     ``--out`` file and ``--work-dir`` are created when missing and must be writable, so that the
     results of a long inference pass are never lost to a typo or a read-only path.
     """
     if getattr(args, 'eval', None):
         check_metrics(args.eval)
+    options = getattr(args, 'eval_options', None)
+    if options:
+        if not getattr(args, 'eval', None):
+            raise ValueError(f'--eval-options need --eval (they change how metrics are computed), got {options}')
+        try:
+            check_eval_options(options, args.eval, metrics_flag='--eval')
+        except ValueError as e:
+            raise ValueError(f'--eval-options: {e}') from None
     out = getattr(args, 'out', None)
     if out:
         if osp.isdir(out):

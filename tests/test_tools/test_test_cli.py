@@ -84,6 +84,23 @@ def test_show_dir_writes_one_overlay_per_image(tester, tiny_config, tiny_checkpo
         assert imread(overlay).shape == imread(img_file).shape
 
 
+def test_eval_option_beta_weights_recall_in_mfscore(tester, tiny_config, tiny_checkpoint, tmp_path):
+    tester.main([tiny_config, tiny_checkpoint, '--eval', 'mFscore', '--eval-options', 'beta=2',
+                 '--work-dir', str(tmp_path)])
+    record = only_eval_json(tmp_path, 'single_scale')
+    metric = record['metric']
+    scored = 0
+    for name in ('background', 'vessel'):
+        precision, recall = metric[f'Precision.{name}'], metric[f'Recall.{name}']
+        if not (np.isfinite(precision) and np.isfinite(recall) and precision != recall):
+            continue  # a class where F2 = F1: says nothing about beta
+        assert metric[f'Fscore.{name}'] == pytest.approx(5 * precision * recall / (4 * precision + recall))
+        assert metric[f'Fscore.{name}'] != pytest.approx(2 * precision * recall / (precision + recall))
+        scored += 1
+    assert scored, f'no class with precision != recall in {metric}'
+    assert record['eval_options'] == {'beta': 2}
+
+
 @pytest.mark.slow
 def test_aug_test_evaluates_with_flip_and_scales(tester, tiny_config, tiny_checkpoint, tmp_path):
     tester.main([tiny_config, tiny_checkpoint, '--aug-test', '--eval', 'mDice', '--work-dir', str(tmp_path)])
