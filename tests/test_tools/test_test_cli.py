@@ -172,3 +172,13 @@ def test_checkpoint_with_nonfinite_weights_is_refused(tester, tiny_config, tiny_
         tester.main([tiny_config, checkpoint, '--eval', 'mDice', '--work-dir', str(tmp_path)])
     assert f'checkpoint {checkpoint}: NaN or Inf values in 1 tensor(s): backbone.bn1.running_var' in str(info.value)
     assert not glob.glob(str(tmp_path / 'eval_*.json'))
+
+
+def test_slide_stride_larger_than_the_window_is_refused_before_inference(tester, tiny_config, tiny_checkpoint,
+                                                                         tmp_path, monkeypatch):
+    import mmseg.apis.testing as testing
+    monkeypatch.setattr(testing, 'build_test_loader', lambda *a, **k: pytest.fail('the test data was loaded'))
+    with pytest.raises(ValueError, match=r'test_cfg.stride \(24, 24\) is larger than test_cfg.crop_size \(16, 16\)'):
+        tester.main([tiny_config, tiny_checkpoint, '--eval', 'mDice', '--work-dir', str(tmp_path), '--cfg-options',
+                     'model.test_cfg.mode=slide', 'model.test_cfg.crop_size=16', 'model.test_cfg.stride=24'])
+    assert not glob.glob(str(tmp_path / 'eval_*.json'))
