@@ -51,6 +51,16 @@ def check_creatable_dir(path: str, flag: str) -> None:
         raise ValueError(f'{flag}: the folder {existing} is not writable')
 
 
+def check_output_file(path: str, flag: str, example: str, create_folder: bool = False) -> None:
+    """Refuse an output file ``path`` that is (or is spelled as) a folder, or whose folder cannot be made or
+    written; ``example`` is a file name suggested inside such a folder. ``create_folder`` creates the folder
+    now (see :func:`check_writable_dir`), else nothing is created (see :func:`check_creatable_dir`)."""
+    if path.endswith(('/', os.sep)) or osp.isdir(path):
+        raise ValueError(f'{flag} {path} is a folder; give a file name such as {osp.join(path, example)}')
+    folder = osp.dirname(osp.abspath(path))
+    (check_writable_dir if create_folder else check_creatable_dir)(folder, f'{flag} {path}')
+
+
 def check_test_args(args: argparse.Namespace) -> None:
     """Check tools/test.py's arguments before any model or data is loaded (ValueError on a problem).
 
@@ -71,9 +81,7 @@ def check_test_args(args: argparse.Namespace) -> None:
             raise ValueError(f'--eval-options: {e}') from None
     out = getattr(args, 'out', None)
     if out:
-        if osp.isdir(out):
-            raise ValueError(f'--out {out} is a folder; give a file name such as {osp.join(out, "results.pkl")}')
-        check_writable_dir(osp.dirname(osp.abspath(out)), f'--out {out}')
+        check_output_file(out, '--out', 'results.pkl', create_folder=True)
     for flag in ('show_dir', 'work_dir'):
         path = getattr(args, flag, None)
         if path:
