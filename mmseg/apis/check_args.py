@@ -6,6 +6,9 @@ import os.path as osp
 import tempfile
 from typing import Sequence
 
+import numpy as np
+
+from mmcv.image import imencode
 from mmseg.core.evaluation.metrics import METRICS, check_eval_options
 
 
@@ -59,6 +62,17 @@ def check_output_file(path: str, flag: str, example: str, create_folder: bool = 
         raise ValueError(f'{flag} {path} is a folder; give a file name such as {osp.join(path, example)}')
     folder = osp.dirname(osp.abspath(path))
     (check_writable_dir if create_folder else check_creatable_dir)(folder, f'{flag} {path}')
+
+
+def check_image_output(path: str, flag: str) -> None:
+    """Refuse an image file ``path`` whose suffix no image writer knows, or that :func:`check_output_file`
+    refuses; creates nothing."""
+    check_output_file(path, flag, 'overlay.png')
+    suffix = osp.splitext(path)[1]
+    try:
+        imencode(np.zeros((1, 1, 3), np.uint8), suffix or '.')
+    except ValueError as e:
+        raise ValueError(f'{flag} {path}: {"" if suffix else "no suffix; "}{e}') from None
 
 
 def check_test_args(args: argparse.Namespace) -> None:
