@@ -31,7 +31,8 @@ def parse_args(argv=None):
                         'whatever the suffix, a numpy .npz archive that loads without unpickling (read it with '
                         'mmcv.fileio.load, or np.load: arr_0, arr_1, ... in dataset order)')
     parser.add_argument('--format-only', action='store_true',
-                        help='format the output results without performing evaluation')
+                        help='write the predictions as label PNGs (one per test image, named after it) into the '
+                        'folder given by --eval-options imgfile_prefix=FOLDER, without evaluating')
     parser.add_argument('--eval', type=str, nargs='+', help='evaluation metrics: "mIoU", "mDice", "mFscore"')
     parser.add_argument('--show', action='store_true', help='(kept for mmseg compatibility) same as --show-dir '
                         'work_dir/show')
@@ -107,15 +108,18 @@ def main(argv=None):
     timestamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
 
     outputs, metrics = run_test(cfg, args.checkpoint, distributed=distributed, aug_test=args.aug_test,
-                                eval_metrics=args.eval, eval_options=args.eval_options or {},
-                                keep_raw=bool(args.out or args.format_only), show_dir=show_dir,
+                                eval_metrics=args.eval, eval_options=None if args.format_only else args.eval_options,
+                                keep_raw=bool(args.out), show_dir=show_dir,
                                 opacity=args.opacity, tmpdir=args.tmpdir, gpu_collect=args.gpu_collect,
-                                partial_load=args.partial_load)
+                                partial_load=args.partial_load,
+                                format_dir=args.eval_options['imgfile_prefix'] if args.format_only else None)
     if rank != 0:
         return
     if args.out:
         print(f'\nwriting results to {args.out}')
         dump(outputs, args.out)
+    if args.format_only:
+        print(f'label maps written to {args.eval_options["imgfile_prefix"]}')
     if metrics is not None:
         json_file = osp.join(work_dir, f'eval_single_scale_{timestamp}.json')
         if args.aug_test:

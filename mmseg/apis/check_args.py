@@ -75,18 +75,35 @@ def check_image_output(path: str, flag: str) -> None:
         raise ValueError(f'{flag} {path}: {"" if suffix else "no suffix; "}{e}') from None
 
 
+def check_format_options(options: dict) -> None:
+    """``--eval-options`` of ``--format-only`` (mmseg 0.x): ``imgfile_prefix``, the folder of the label PNGs,
+    required, and created now if missing."""
+    for key in options:
+        if key != 'imgfile_prefix':
+            close = difflib.get_close_matches(str(key), ['imgfile_prefix'], n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ''
+            raise ValueError(f'--eval-options: unknown option {key!r} for --format-only{hint} (accepted: '
+                             'imgfile_prefix)')
+    if not options.get('imgfile_prefix'):
+        raise ValueError('--format-only needs --eval-options imgfile_prefix=FOLDER (where one label PNG per test '
+                         'image is written)')
+    check_writable_dir(osp.abspath(str(options['imgfile_prefix'])), '--eval-options imgfile_prefix')
+
+
 def check_test_args(args: argparse.Namespace) -> None:
     """Check tools/test.py's arguments before any model or data is loaded (ValueError on a problem).
 
     ``--eval`` names must be metrics the dataset computes, ``--eval-options`` options that change one of
-    them (``beta`` for mFscore) with valid values; the folders of ``--show-dir``, of the
+    them (``beta`` for mFscore) with valid values, or with ``--format-only`` ``imgfile_prefix``; the folders of ``--show-dir``, of the
     ``--out`` file and ``--work-dir`` are created when missing and must be writable, so that the
     results of a long inference pass are never lost to a typo or a read-only path.
     """
     if getattr(args, 'eval', None):
         check_metrics(args.eval)
     options = getattr(args, 'eval_options', None)
-    if options:
+    if getattr(args, 'format_only', False):
+        check_format_options(options or {})
+    elif options:
         if not getattr(args, 'eval', None):
             raise ValueError(f'--eval-options need --eval (they change how metrics are computed), got {options}')
         try:

@@ -98,3 +98,21 @@ def test_read_only_folder_is_refused(tmp_path):
 def test_eval_options_are_checked_before_anything_runs(tester, tiny_checkpoint, tmp_path, flags, expected):
     message = run_refused(tester, tiny_checkpoint, *flags, '--work-dir', str(tmp_path))
     assert expected in message, message
+
+
+@pytest.mark.parametrize('flags, expected', [
+    (['--format-only'], '--format-only needs --eval-options imgfile_prefix=FOLDER'),
+    (['--format-only', '--eval-options', 'imgfile_prefx=x'],
+     "--eval-options: unknown option 'imgfile_prefx' for --format-only; did you mean 'imgfile_prefix'?"),
+    (['--format-only', '--eval-options', 'beta=2'], "unknown option 'beta' for --format-only"),
+], ids=['no_prefix', 'typo', 'eval_option'])
+def test_format_only_options_are_checked_before_anything_runs(tester, tiny_checkpoint, tmp_path, flags, expected):
+    message = run_refused(tester, tiny_checkpoint, *flags, '--work-dir', str(tmp_path))
+    assert expected in message, message
+
+
+def test_format_only_folder_that_cannot_be_created_is_refused(tester, tiny_checkpoint, tmp_path):
+    (tmp_path / 'a_file').write_text('')
+    message = run_refused(tester, tiny_checkpoint, '--format-only', '--eval-options',
+                          f'imgfile_prefix={tmp_path / "a_file" / "pngs"}', '--work-dir', str(tmp_path))
+    assert message.startswith('--eval-options imgfile_prefix: cannot create the folder'), message

@@ -182,3 +182,14 @@ def test_slide_stride_larger_than_the_window_is_refused_before_inference(tester,
         tester.main([tiny_config, tiny_checkpoint, '--eval', 'mDice', '--work-dir', str(tmp_path), '--cfg-options',
                      'model.test_cfg.mode=slide', 'model.test_cfg.crop_size=16', 'model.test_cfg.stride=24'])
     assert not glob.glob(str(tmp_path / 'eval_*.json'))
+
+
+def test_format_only_writes_label_pngs_to_imgfile_prefix(tester, tiny_config, tiny_checkpoint, tiny_drive, tmp_path):
+    prefix, out = tmp_path / 'pngs', tmp_path / 'results.pkl'
+    tester.main([tiny_config, tiny_checkpoint, '--format-only', '--eval-options', f'imgfile_prefix={prefix}',
+                 '--out', str(out), '--work-dir', str(tmp_path / 'w')])
+    images = validation_images(tiny_drive)
+    assert sorted(os.listdir(prefix)) == sorted(osp.basename(f) for f in images)
+    for pred, img_file in zip(load(out), images):
+        np.testing.assert_array_equal(imread(str(prefix / osp.basename(img_file)), flag='unchanged'), pred)
+    assert not glob.glob(str(tmp_path / 'w' / 'eval_*.json'))
