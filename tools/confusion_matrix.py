@@ -19,7 +19,8 @@ from mmcv.config import Config, DictAction  # noqa: E402
 from mmcv.fileio import load  # noqa: E402
 from mmseg.apis.check_args import check_creatable_dir  # noqa: E402
 from mmseg.datasets import build_dataset  # noqa: E402
-from mmseg.utils.confusion_matrix import check_color_theme, dataset_confusion_matrix, save_confusion_matrix  # noqa: E402,E501
+from mmseg.utils.confusion_matrix import (check_color_theme, dataset_confusion_matrix,  # noqa: E402
+                                          save_confusion_matrix)
 
 
 def parse_args(argv=None):

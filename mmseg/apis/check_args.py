@@ -94,9 +94,10 @@ def check_test_args(args: argparse.Namespace) -> None:
     """Check tools/test.py's arguments before any model or data is loaded (ValueError on a problem).
 
     ``--eval`` names must be metrics the dataset computes, ``--eval-options`` options that change one of
-    them (``beta`` for mFscore) with valid values, or with ``--format-only`` ``imgfile_prefix``; the folders of ``--show-dir``, of the
-    ``--out`` file and ``--work-dir`` are created when missing and must be writable, so that the
-    results of a long inference pass are never lost to a typo or a read-only path.
+    them (``beta`` for mFscore) with valid values, or with ``--format-only`` ``imgfile_prefix``; the
+    folders of ``--show-dir``, of the ``--out`` file, ``imgfile_prefix`` and ``--work-dir`` are created
+    when missing and must be writable, so that the results of a long inference pass are never lost to a
+    typo or a read-only path.
     """
     if getattr(args, 'eval', None):
         check_metrics(args.eval)

@@ -224,9 +224,10 @@ def test_corrupt_pickle_asked_for_is_one_clear_error(tmp_path):
         load(path, unsafe_pickle=True)
 
 
-@pytest.mark.parametrize('obj, what', [([1, object()], r'an object at results\[1\]'),
-                                       ({'pred': np.array([{}], dtype=object)}, r"an object array at results\['pred'\]"),
-                                       ({'x': {'y': set()}}, r"a set at results\['x'\]\['y'\]")])
+@pytest.mark.parametrize('obj, what', [
+    ([1, object()], r'an object at results\[1\]'),
+    ({'pred': np.array([{}], dtype=object)}, r"an object array at results\['pred'\]"),
+    ({'x': {'y': set()}}, r"a set at results\['x'\]\['y'\]")])
 def test_dump_refuses_what_it_cannot_store_safely_and_writes_nothing(tmp_path, obj, what):
     with pytest.raises(TypeError, match=f'cannot store {what} in {re.escape(str(tmp_path / "r.pkl"))}'):
         dump(obj, tmp_path / 'r.pkl')

@@ -63,7 +63,8 @@ def test_missing_image_is_a_usage_error(load_tool, tiny_config, tiny_checkpoint,
 def test_out_is_checked_before_the_model_is_built(load_tool, tiny_config, tiny_checkpoint, tiny_drive, tmp_path,
                                                   capsys, monkeypatch, out, message):
     tool = load_tool('infer')
-    monkeypatch.setattr(tool, 'init_segmentor', lambda *a, **k: pytest.fail('the model was built before --out was checked'))
+    monkeypatch.setattr(tool, 'init_segmentor',
+                        lambda *a, **k: pytest.fail('the model was built before --out was checked'))
     (tmp_path / 'folder').mkdir()
     (tmp_path / 'a_file').write_text('')
     img_file, _ = validation_pair(tiny_drive)
