@@ -1,18 +1,25 @@
-"""File helpers: folders, atomic writes, directory scans and .json/.pkl (de)serialisation."""
+"""File helpers: folders, atomic writes, directory scans and .json/.pkl (de)serialisation.
+
+A .pkl (or .pickle, .npz) file written here is not a pickle: it is a :mod:`mmcv.npz_tree` archive, which
+loads without unpickling. Reading a plain pickle (mmseg 0.x's results files) must be asked for.
+"""
 import json
 import os
 import os.path as osp
 import pickle
 import tempfile
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional, Tuple, Union
 
 import numpy as np
 
+from mmcv.npz_tree import is_tree_file, load_tree, save_tree
+
 PathLike = Union[str, Path]
 
-_SUFFIXES = ('.json', '.pkl', '.pickle')
+_SUFFIXES = ('.json', '.pkl', '.pickle', '.npz')
 
 
 def _current_umask() -> int:
@@ -109,26 +116,54 @@ def _suffix_of(file: PathLike) -> str:
 
 
 def dump(obj: Any, file: PathLike, **kwargs: Any) -> None:
-    """Write ``obj`` to ``file`` (.json or .pkl/.pickle, chosen by the suffix) atomically.
+    """Write ``obj`` to ``file`` atomically: JSON for .json, a :mod:`mmcv.npz_tree` archive for .pkl, .pickle
+    and .npz (numpy arrays, numbers, strings, None and lists/tuples/dicts of them; TypeError otherwise).
 
-    Extra keyword arguments go to ``json.dump`` or ``pickle.dump``.
+    Extra keyword arguments go to ``json.dump``.
     """
     if _suffix_of(file) == '.json':
         kwargs.setdefault('default', _json_default)
         with atomic_write(file, 'w') as f:
             json.dump(obj, f, **kwargs)
     else:
-        kwargs.setdefault('protocol', pickle.HIGHEST_PROTOCOL)
+        if kwargs:
+            raise TypeError(f'dump({file}): options {sorted(kwargs)} apply to .json files only')
         with atomic_write(file, 'wb') as f:
-            pickle.dump(obj, f, **kwargs)
+            save_tree(obj, f, target=str(file))
 
 
-def load(file: PathLike) -> Any:
-    """Read an object from ``file`` (.json or .pkl/.pickle, chosen by the suffix)."""
+def load(file: PathLike, unsafe_pickle: bool = False) -> Any:
+    """Read an object from ``file`` (.json, or .pkl/.pickle/.npz as :func:`dump` writes them).
+
+    A .pkl file that is a plain pickle is refused (ValueError): unpickling can run any code the file
+    holds. ``unsafe_pickle=True`` reads it anyway, with a warning; do that only for files you trust.
+    Truncated or corrupt files give a one-line ValueError naming the file.
+    """
     suffix = _suffix_of(file)
     check_file_exist(file)
     if suffix == '.json':
         with open(file, encoding='utf-8') as f:
             return json.load(f)
+    file = str(file)
+    if osp.getsize(file) == 0:
+        raise ValueError(f'cannot read {file}: the file is empty')
+    if is_tree_file(file):
+        return load_tree(file)
     with open(file, 'rb') as f:
-        return pickle.load(f)
+        head = f.read(2)
+    is_pickle = head[:1] == b'\x80' and head[1:2] in (b'\x02', b'\x03', b'\x04', b'\x05')
+    if not unsafe_pickle:
+        what = ('it is a plain pickle, and unpickling can run arbitrary code that the file holds. Files written '
+                'by mmcv.fileio.dump (tools/test.py --out) are safe .npz archives: write it again, or, if you '
+                'trust this file, allow it explicitly (--unsafe-pickle in the tools, unsafe_pickle=True here)'
+                if is_pickle else 'not a results file: neither an archive written by mmcv.fileio.dump '
+                '(tools/test.py --out) nor a pickle; is it corrupt?')
+        raise ValueError(f'cannot read {file}: {what}')
+    warnings.warn(f'unpickling {file} as asked: a pickle can run arbitrary code; only load files you trust',
+                  stacklevel=2)
+    try:
+        with open(file, 'rb') as f:
+            return pickle.load(f)
+    except Exception as e:  # noqa: BLE001 - whatever the broken pickle raises: name the file, one line
+        reason = str(e).splitlines()[0] if str(e) else ''
+        raise ValueError(f'cannot unpickle {file}: truncated or not a pickle ({type(e).__name__}: {reason})') from e

@@ -5,6 +5,9 @@
 
 Writes SHOW_DIR/confusion_matrix.png (percent of each ground-truth class), .json (counts and percentages)
 and .csv (counts); rows are ground truth, columns predictions, ``ignore_index`` pixels left out.
+
+The results file is read without unpickling (tools/test.py writes a safe .npz archive, whatever its suffix);
+a plain pickle, such as mmseg 0.x wrote, is refused unless --unsafe-pickle is given.
 """
 import argparse
 import os.path as osp
@@ -14,8 +17,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmcv.config import Config, DictAction  # noqa: E402
 from mmcv.fileio import load  # noqa: E402
+from mmseg.apis.check_args import check_creatable_dir  # noqa: E402
 from mmseg.datasets import build_dataset  # noqa: E402
-from mmseg.utils.confusion_matrix import dataset_confusion_matrix, save_confusion_matrix  # noqa: E402
+from mmseg.utils.confusion_matrix import (check_color_theme, dataset_confusion_matrix,  # noqa: E402
+                                          save_confusion_matrix)
 
 
 def parse_args(argv=None):
@@ -26,6 +31,9 @@ def parse_args(argv=None):
     parser.add_argument('--show', action='store_true', help='also show the plot (needs a GUI matplotlib backend)')
     parser.add_argument('--color-theme', default='winter', help='matplotlib colour map of the plot')
     parser.add_argument('--title', default='Normalized Confusion Matrix', help='title of the plot')
+    parser.add_argument('--unsafe-pickle', action='store_true',
+                        help='also read a results file that is a plain pickle (mmseg 0.x\'s --out): unpickling can '
+                        'run arbitrary code, so only for files you trust')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override some settings in the used config, the key-value pair in xxx=yyy format '
                         'will be merged into config file.')
@@ -48,8 +56,16 @@ def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.prediction_path):
         sys.exit(f'prediction file not found: {args.prediction_path} (write it with tools/test.py ... --out FILE.pkl)')
+    try:  # outputs first: a bad colour map or folder fails before any work
+        check_color_theme(args.color_theme)
+        check_creatable_dir(args.save_dir, f'save_dir {args.save_dir}')
+    except ValueError as e:
+        sys.exit(f'error: {e}')
     cfg = Config.fromfile(args.config, cfg_options=args.cfg_options)
-    results = load(args.prediction_path)
+    try:
+        results = load(args.prediction_path, unsafe_pickle=args.unsafe_pickle)
+    except ValueError as e:
+        sys.exit(f'error: {e}')
     cfg.data.test.test_mode = True
     dataset = build_dataset(cfg.data.test)
     try:

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 
 from mmcv.config import Config, DictAction  # noqa: E402
 from mmcv.image import imread, imwrite  # noqa: E402
+from mmseg.apis.check_args import check_image_output  # noqa: E402
 from mmseg.apis.inference import draw_result, inference_segmentor, init_segmentor  # noqa: E402
 
 
@@ -21,7 +22,8 @@ def parse_args(argv=None):
     parser.add_argument('img', help='image file')
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--out', default='overlay.png', help='overlay image to write')
+    parser.add_argument('--out', default='overlay.png', help='overlay image to write (.png, .jpg, .tif, .bmp, .gif); '
+                        'checked before the model is built')
     parser.add_argument('--device', default='cpu', help='device used for inference, e.g. cpu, cuda, cuda:1')
     parser.add_argument('--opacity', type=float, default=0.5, help='opacity of the painted mask, in (0, 1]')
     parser.add_argument('--gt', help='ground-truth label map of the image: colour errors instead of classes')
@@ -34,6 +36,10 @@ def parse_args(argv=None):
         path = getattr(args, name)
         if path is not None and not osp.isfile(path):
             parser.error(f'{name} file not found: {path}')
+    try:
+        check_image_output(args.out, '--out')
+    except ValueError as e:
+        parser.error(str(e))
     return args
 
 

@@ -27,9 +27,12 @@ def parse_args(argv=None):
     parser.add_argument('--aug-test', action='store_true', help='use flip and multi-scale augmentation')
     parser.add_argument('--partial-load', action='store_true', help='accept a checkpoint that holds only some '
                         'of the model\'s weights (the rest stay random); by default it must hold them all')
-    parser.add_argument('--out', help='output result file in pickle format')
+    parser.add_argument('--out', help='file for the predicted label maps (.pkl as in mmseg 0.x, .pickle or .npz): '
+                        'whatever the suffix, a numpy .npz archive that loads without unpickling (read it with '
+                        'mmcv.fileio.load, or np.load: arr_0, arr_1, ... in dataset order)')
     parser.add_argument('--format-only', action='store_true',
-                        help='format the output results without performing evaluation')
+                        help='write the predictions as label PNGs (one per test image, named after it) into the '
+                        'folder given by --eval-options imgfile_prefix=FOLDER, without evaluating')
     parser.add_argument('--eval', type=str, nargs='+', help='evaluation metrics: "mIoU", "mDice", "mFscore"')
     parser.add_argument('--show', action='store_true', help='(kept for mmseg compatibility) same as --show-dir '
                         'work_dir/show')
@@ -43,7 +46,8 @@ def parse_args(argv=None):
                         help='override some settings in the used config, the key-value pair in xxx=yyy format '
                         'will be merged into config file.')
     parser.add_argument('--eval-options', nargs='+', action=DictAction,
-                        help='custom options for evaluation (e.g. beta=2 for mFscore)')
+                        help='options of the metrics, checked before the test runs: beta=B weights recall B times '
+                        'as much as precision in mFscore (F_beta, default 1); unknown options are errors')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
     parser.add_argument('--opacity', type=float, default=0.5,
@@ -72,8 +76,8 @@ def main(argv=None):
                  '"--out", "--eval", "--format-only", "--show" or "--show-dir"')
     if args.eval and args.format_only:
         sys.exit('--eval and --format_only cannot be both specified')
-    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
-        sys.exit('The output file must be a pkl file.')
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle', '.npz')):
+        sys.exit(f'--out {args.out}: the results file must end in .pkl, .pickle or .npz')
     if not osp.isfile(args.checkpoint):
         sys.exit(f'checkpoint not found: {args.checkpoint}')
     try:
@@ -104,15 +108,18 @@ def main(argv=None):
     timestamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
 
     outputs, metrics = run_test(cfg, args.checkpoint, distributed=distributed, aug_test=args.aug_test,
-                                eval_metrics=args.eval, eval_options=args.eval_options or {},
-                                keep_raw=bool(args.out or args.format_only), show_dir=show_dir,
+                                eval_metrics=args.eval, eval_options=None if args.format_only else args.eval_options,
+                                keep_raw=bool(args.out), show_dir=show_dir,
                                 opacity=args.opacity, tmpdir=args.tmpdir, gpu_collect=args.gpu_collect,
-                                partial_load=args.partial_load)
+                                partial_load=args.partial_load,
+                                format_dir=args.eval_options['imgfile_prefix'] if args.format_only else None)
     if rank != 0:
         return
     if args.out:
         print(f'\nwriting results to {args.out}')
         dump(outputs, args.out)
+    if args.format_only:
+        print(f'label maps written to {args.eval_options["imgfile_prefix"]}')
     if metrics is not None:
         json_file = osp.join(work_dir, f'eval_single_scale_{timestamp}.json')
         if args.aug_test:
@@ -124,6 +131,8 @@ def main(argv=None):
             record.update(test_set=args.test_set, test_data_root=roots[0] if len(roots) == 1 else roots)
         if args.cfg_options:
             record['cfg_options'] = dict(args.cfg_options)
+        if args.eval_options:
+            record['eval_options'] = dict(args.eval_options)
         dump(dict(record, metric=metrics), json_file)
         print(f'metrics written to {json_file}')
     if show_dir:

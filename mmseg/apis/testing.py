@@ -56,13 +56,15 @@ def run_test(cfg, checkpoint: str, distributed: bool = False, aug_test: bool = F
              eval_metrics: Optional[Sequence[str]] = None, eval_options: Optional[dict] = None,
              keep_raw: bool = False, show_dir: Optional[str] = None, opacity: float = 0.5,
              tmpdir: Optional[str] = None, gpu_collect: bool = False,
-             partial_load: bool = False) -> Tuple[Optional[list], Optional[dict]]:
+             partial_load: bool = False, format_dir: Optional[str] = None) -> Tuple[Optional[list], Optional[dict]]:
     """Predict the test set of ``cfg`` with ``checkpoint``; returns (raw outputs or None, metrics or None).
 
     The checkpoint is loaded first and refused if it does not cover the model (unless ``partial_load``)
     or holds NaN/Inf weights.
 
     With ``eval_metrics`` and no ``keep_raw`` only per-image confusion records are kept (flat memory).
+    ``format_dir`` receives the predictions as label PNGs (``dataset.format_results``, mmseg's
+    ``--format-only``).
     """
     if aug_test:
         enable_aug_test(cfg)
@@ -71,7 +73,7 @@ def run_test(cfg, checkpoint: str, distributed: bool = False, aug_test: bool = F
     model = wrap_model(build_test_model(cfg, checkpoint, partial_load), cfg, distributed)
     data_loader = build_test_loader(cfg, distributed)
     dataset = data_loader.dataset
-    pre_eval = bool(eval_metrics) and not keep_raw
+    pre_eval = bool(eval_metrics) and not keep_raw and format_dir is None
     return_prob = bool(eval_metrics) and keep_raw  # raw outputs that are evaluated still need the FOV AUC
     if distributed:
         results = multi_gpu_test(model, data_loader, tmpdir=tmpdir, gpu_collect=gpu_collect, pre_eval=pre_eval,
@@ -82,6 +84,8 @@ def run_test(cfg, checkpoint: str, distributed: bool = False, aug_test: bool = F
     rank, _ = get_dist_info()
     if rank != 0:
         return None, None
+    if format_dir is not None:
+        dataset.format_results(results, format_dir)
     metrics = None
     if eval_metrics:
         logger = get_root_logger()

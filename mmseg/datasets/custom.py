@@ -8,7 +8,7 @@ from torch.utils.data import Dataset
 from mmcv.fileio import scandir
 from mmcv.image import imread, imwrite
 from mmcv.logging import print_log
-from mmseg.core.evaluation.metrics import METRICS, confusion_matrix, pre_eval_to_metrics
+from mmseg.core.evaluation.metrics import METRICS, check_eval_options, confusion_matrix, pre_eval_to_metrics
 from mmseg.core.evaluation.report import class_table, fov_table, summary_table
 from mmseg.core.evaluation.vessel_metrics import fov_metrics, fov_record
 
@@ -218,18 +218,20 @@ class CustomDataset(Dataset):
 
         Returns fractions: 'aAcc', the class means ('mIoU', 'mDice', 'mAcc', ...), per-class values
         ('IoU.vessel', ...) and, with FOV masks, 'fov.Se', 'fov.Sp', 'fov.Acc', 'fov.AUC', 'fov.F1'.
-        Prints the same as percent tables.
+        Prints the same as percent tables. ``kwargs`` are evaluation options (``beta`` of mFscore); an
+        unknown one is an error (see :func:`~mmseg.core.evaluation.metrics.check_eval_options`).
         """
         metrics = [metric] if isinstance(metric, str) else list(metric)
         unknown = [m for m in metrics if m not in METRICS]
         if unknown:
             raise KeyError(f'metric {unknown} is not supported; choose from {list(METRICS)}')
+        options = check_eval_options(kwargs, metrics)  # beta for mFscore; anything else is refused
         if gt_seg_maps is None and len(results) != len(self) and not all(_is_record(r) for r in results):
             raise ValueError(f'evaluate got {len(results)} predictions for {len(self)} images')
         records = [r if _is_record(r) else
                    self._record(r, gt_seg_maps[i] if gt_seg_maps is not None else self.get_gt_seg_map_by_idx(i), i)
                    for i, r in enumerate(results)]
-        ret_metrics = pre_eval_to_metrics(records, metrics)
+        ret_metrics = pre_eval_to_metrics(records, metrics, beta=options['beta'])
         summary = {'aAcc': float(ret_metrics.pop('aAcc'))}
         with np.errstate(invalid='ignore'):
             summary.update((f'm{key}', float(np.nanmean(values))) for key, values in ret_metrics.items())

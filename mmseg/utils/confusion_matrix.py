@@ -60,7 +60,7 @@ def plot_confusion_matrix(matrix: np.ndarray, labels: Sequence[str], out_file: s
                           title: str = 'Normalized Confusion Matrix', color_theme: str = 'winter') -> None:
     """Draw the row-normalised matrix (percent of each ground-truth class) with its values to ``out_file``."""
     from matplotlib.figure import Figure  # without pyplot: no GUI backend, no global state
-    _check_color_theme(color_theme)
+    check_color_theme(color_theme)
     percent = row_percentages(matrix)
     size = len(labels)
     fig = Figure(figsize=(max(5.0, 0.6 * size + 3), max(3.5, 0.6 * size + 2)), layout='constrained')
@@ -80,7 +80,8 @@ def plot_confusion_matrix(matrix: np.ndarray, labels: Sequence[str], out_file: s
         fig.savefig(f, format=osp.splitext(out_file)[1].lstrip('.') or 'png', dpi=120)
 
 
-def _check_color_theme(color_theme: str) -> None:
+def check_color_theme(color_theme: str) -> None:
+    """Raise ValueError unless ``color_theme`` is a matplotlib colour map."""
     import matplotlib
     if color_theme not in matplotlib.colormaps:
         raise ValueError(f'unknown --color-theme {color_theme!r}; matplotlib colour maps are e.g. winter, '
@@ -93,7 +94,7 @@ def save_confusion_matrix(matrix: np.ndarray, labels: Sequence[str], save_dir: s
     labels = [str(label) for label in labels]
     if matrix.shape != (len(labels), len(labels)):
         raise ValueError(f'a {matrix.shape} matrix does not fit {len(labels)} class names')
-    _check_color_theme(color_theme)
+    check_color_theme(color_theme)
     mkdir_or_exist(save_dir)
     paths = {ext: osp.join(save_dir, f'{BASENAME}.{ext}') for ext in ('png', 'json', 'csv')}
     plot_confusion_matrix(matrix, labels, paths['png'], title, color_theme)

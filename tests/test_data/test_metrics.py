@@ -104,3 +104,18 @@ def test_bad_inputs_are_explained():
         eval_metrics([PRED], [GT], 3, 255, metrics=['mAP'])
     with pytest.raises(ValueError, match='no pre-eval'):
         pre_eval_to_metrics([])
+
+
+def test_dataset_evaluate_uses_beta_and_refuses_unknown_options(drive_root):
+    from mmseg.datasets import DRIVEDataset
+    dataset = DRIVEDataset(pipeline=[], data_root=drive_root, img_dir='images/validation',
+                           ann_dir='annotations/validation')
+    preds = [np.ones_like(gt) for gt in dataset.get_gt_seg_maps()]  # all vessel: precision < recall = 1
+    scores = dataset.evaluate(preds, metric='mFscore', beta=2, logger='silent')
+    precision, recall = scores['Precision.vessel'], scores['Recall.vessel']
+    assert recall == 1.0 and 0 < precision < 1
+    assert scores['Fscore.vessel'] == pytest.approx(5 * precision * recall / (4 * precision + recall))
+    with pytest.raises(ValueError, match=r"unknown option 'betta'; did you mean 'beta'\? \(accepted: beta\)"):
+        dataset.evaluate(preds, metric='mFscore', betta=2, logger='silent')
+    with pytest.raises(ValueError, match='beta only changes mFscore'):
+        dataset.evaluate(preds, metric='mDice', beta=2, logger='silent')

@@ -1,6 +1,9 @@
-"""fileio: folders, atomic writes, scans, and .json/.pkl round trips."""
+"""fileio: folders, atomic writes, scans, .json/.pkl round trips, and .pkl files that load without unpickling."""
 import os
+import pickle
+import re
 import stat
+import zipfile
 
 import numpy as np
 import pytest
@@ -114,3 +117,118 @@ def test_dump_load_errors(tmp_path):
         dump({}, tmp_path / 'x.yaml')
     with pytest.raises(FileNotFoundError, match='missing.json'):
         load(tmp_path / 'missing.json')
+
+
+class CodeOnUnpickle:
+    """What an attacker puts in a results file: unpickling it creates ``marker`` (any call would do)."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        return open, (self.marker, 'w')
+
+
+def assert_same_tree(loaded, expected, where='results'):
+    """Equal values of the same types, arrays of the same dtype and shape, all the way down."""
+    assert type(loaded) is type(expected), f'{where}: {type(loaded).__name__} != {type(expected).__name__}'
+    if isinstance(expected, (np.ndarray, np.generic)):
+        assert loaded.dtype == expected.dtype and loaded.shape == expected.shape, where
+        np.testing.assert_array_equal(loaded, expected, err_msg=where)
+    elif isinstance(expected, dict):
+        assert list(loaded) == list(expected), where
+        for key in expected:
+            assert_same_tree(loaded[key], expected[key], f'{where}[{key!r}]')
+    elif isinstance(expected, (list, tuple)):
+        assert len(loaded) == len(expected), where
+        for index, (a, b) in enumerate(zip(loaded, expected)):
+            assert_same_tree(a, b, f'{where}[{index}]')
+    elif isinstance(expected, float) and np.isnan(expected):
+        assert np.isnan(loaded), where
+    else:
+        assert loaded == expected, where
+
+
+# What tools/test.py --out and the distributed result collection store: label maps, prediction dicts,
+# pre-eval records (confusion matrix + FOV counts), mmseg's 4-tuples of areas, and plain values.
+RESULTS = [np.arange(6, dtype=np.int64).reshape(2, 3),
+           {'pred': np.zeros((2, 2), np.uint8), 'prob': np.full((2, 2), 0.25, np.float16)},
+           {'confusion': np.eye(2, dtype=np.int64), 'fov': {'counts': np.arange(4), 'hist_pos': np.ones(5)}},
+           (np.zeros(2), np.ones(2), np.full(2, 2.0), np.full(2, 3.0)),
+           np.float32(0.5), np.int64(3), 1, 2.5, float('nan'), 'sample0', None, True, [], {},
+           {1: 'an int key', (2, 3): 'a tuple key'}, np.array(['a', 'bc']), np.array(7)]
+
+
+@pytest.mark.parametrize('suffix', ['.pkl', '.pickle', '.npz'])
+def test_results_files_are_npz_containers_that_load_without_unpickling(tmp_path, suffix):
+    path = tmp_path / f'results{suffix}'
+    dump(RESULTS, path)
+    assert zipfile.is_zipfile(path)
+    with pytest.raises(pickle.UnpicklingError):  # not a pickle, whatever the suffix says
+        with open(path, 'rb') as f:
+            pickle.load(f)
+    with np.load(path, allow_pickle=False) as npz:  # plain numpy reads the arrays, in order
+        np.testing.assert_array_equal(npz['arr_0'], RESULTS[0])
+        np.testing.assert_array_equal(npz['arr_1'], RESULTS[1]['pred'])
+    assert_same_tree(load(path), RESULTS)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_plain_pickle_is_refused_unless_asked_for_and_runs_nothing(tmp_path):
+    marker = tmp_path / 'code_ran'
+    crafted = tmp_path / 'results.pkl'
+    crafted.write_bytes(pickle.dumps([CodeOnUnpickle(str(marker))]))
+    with pytest.raises(ValueError) as info:
+        load(crafted)
+    message = str(info.value)
+    assert str(crafted) in message and 'plain pickle' in message and 'arbitrary code' in message
+    assert 'unsafe_pickle=True' in message and '\n' not in message
+    assert not marker.exists()
+
+    mmseg0x = tmp_path / 'mmseg0x.pkl'  # what mmseg 0.x's tools/test.py --out wrote
+    mmseg0x.write_bytes(pickle.dumps([np.arange(3)]))
+    with pytest.warns(UserWarning, match=re.escape(str(mmseg0x)) + '.*arbitrary code'):
+        np.testing.assert_array_equal(load(mmseg0x, unsafe_pickle=True)[0], np.arange(3))
+
+
+def truncated_results(path):
+    dump([np.arange(1000)] * 3, path)
+    content = path.read_bytes()
+    path.write_bytes(content[:len(content) // 2])
+
+
+def torch_checkpoint(path):
+    import torch
+    torch.save({'state_dict': {'w': torch.zeros(1)}}, path)
+
+
+@pytest.mark.parametrize('make, message', [
+    (lambda p: p.write_bytes(b'not a results file'), 'not a results file'),
+    (lambda p: p.write_bytes(b''), 'empty'),
+    (truncated_results, 'truncated or corrupt'),
+    (torch_checkpoint, 'zip archive without the __tree__ member'),
+], ids=['garbage', 'empty', 'truncated', 'torch_checkpoint'])
+def test_corrupt_or_foreign_results_file_is_one_clear_error(tmp_path, make, message):
+    path = tmp_path / 'results.pkl'
+    make(path)
+    with pytest.raises(ValueError) as info:
+        load(path)
+    assert str(info.value).startswith(f'cannot read {path}: ') and message in str(info.value), str(info.value)
+    assert '\n' not in str(info.value)
+
+
+def test_corrupt_pickle_asked_for_is_one_clear_error(tmp_path):
+    path = tmp_path / 'results.pkl'
+    path.write_bytes(pickle.dumps([np.arange(100)])[:40])
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match=f'cannot unpickle {re.escape(str(path))}: '):
+        load(path, unsafe_pickle=True)
+
+
+@pytest.mark.parametrize('obj, what', [
+    ([1, object()], r'an object at results\[1\]'),
+    ({'pred': np.array([{}], dtype=object)}, r"an object array at results\['pred'\]"),
+    ({'x': {'y': set()}}, r"a set at results\['x'\]\['y'\]")])
+def test_dump_refuses_what_it_cannot_store_safely_and_writes_nothing(tmp_path, obj, what):
+    with pytest.raises(TypeError, match=f'cannot store {what} in {re.escape(str(tmp_path / "r.pkl"))}'):
+        dump(obj, tmp_path / 'r.pkl')
+    assert not list(tmp_path.iterdir())

@@ -5,11 +5,13 @@ import json
 import os.path as osp
 import pickle
 import re
+import warnings
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from mmcv.fileio import dump, load
 from mmseg.utils.confusion_matrix import row_percentages
 
 
@@ -40,7 +42,7 @@ def run_tool(load_tool, *args):
 def test_counts_match_an_independent_count(load_tool, tiny_config, tiny_drive, tmp_path, capsys):
     preds = random_predictions(tiny_drive)
     pkl = tmp_path / 'results.pkl'
-    pkl.write_bytes(pickle.dumps(preds))
+    dump(preds, pkl)
     expected = counts_by_hand(preds, tiny_drive)
     assert (expected > 0).all(), 'random predictions fill every cell'
     matrix = run_tool(load_tool, tiny_config, pkl, tmp_path / 'cm', '--title', 'Vessels', '--color-theme', 'viridis')
@@ -63,8 +65,7 @@ def test_counts_match_an_independent_count(load_tool, tiny_config, tiny_drive, t
 def test_reads_what_test_py_out_writes(load_tool, cli_state, tiny_config, tiny_checkpoint, tiny_drive, tmp_path):
     pkl = tmp_path / 'out.pkl'
     load_tool('test').main([tiny_config, tiny_checkpoint, '--out', str(pkl), '--work-dir', str(tmp_path / 'w')])
-    with open(pkl, 'rb') as f:
-        preds = pickle.load(f)
+    preds = load(pkl)
     matrix = run_tool(load_tool, tiny_config, pkl, tmp_path / 'cm')
     np.testing.assert_array_equal(matrix, counts_by_hand(preds, tiny_drive))
     assert matrix.sum() == sum(p.size for p in preds)
@@ -114,7 +115,7 @@ def test_bad_predictions_exit_with_a_clear_message(results, message, load_tool, 
     bad = dict(one_missing=preds[:1], not_a_list={'a': preds}, wrong_shape=[np.zeros((3, 3), np.int64)] * 2,
                probabilities=[np.zeros((2, 4, 4))] * 2)[results]
     pkl = tmp_path / 'bad.pkl'
-    pkl.write_bytes(pickle.dumps(bad))
+    dump(bad, pkl)
     with pytest.raises(SystemExit) as exc:
         run_tool(load_tool, tiny_config, pkl, tmp_path / 'cm')
     assert str(pkl) in str(exc.value)
@@ -124,7 +125,7 @@ def test_bad_predictions_exit_with_a_clear_message(results, message, load_tool, 
 
 def test_unknown_color_theme_and_missing_file(load_tool, tiny_config, tiny_drive, tmp_path):
     pkl = tmp_path / 'results.pkl'
-    pkl.write_bytes(pickle.dumps(random_predictions(tiny_drive)))
+    dump(random_predictions(tiny_drive), pkl)
     with pytest.raises(SystemExit, match="unknown --color-theme 'nope'"):
         run_tool(load_tool, tiny_config, pkl, tmp_path / 'cm', '--color-theme', 'nope')
     assert not (tmp_path / 'cm').exists()
@@ -136,3 +137,56 @@ def test_row_percentages_of_an_absent_class_are_nan():
     percent = row_percentages(np.array([[3, 1], [0, 0]]))
     np.testing.assert_allclose(percent[0], [75, 25])
     assert np.isnan(percent[1]).all()
+
+
+class CodeOnUnpickle:
+    """A crafted results file: unpickling it creates ``marker``."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        return open, (self.marker, 'w')
+
+
+def test_a_pickle_is_refused_and_runs_nothing(load_tool, tiny_config, tmp_path):
+    marker = tmp_path / 'code_ran'
+    pkl = tmp_path / 'results.pkl'
+    pkl.write_bytes(pickle.dumps([CodeOnUnpickle(str(marker))]))
+    with pytest.raises(SystemExit) as exc:
+        run_tool(load_tool, tiny_config, pkl, tmp_path / 'cm')
+    message = str(exc.value.code)
+    assert message.startswith(f'error: cannot read {pkl}: it is a plain pickle') and '--unsafe-pickle' in message
+    assert not marker.exists() and not (tmp_path / 'cm').exists()
+
+
+def test_unsafe_pickle_reads_an_mmseg0x_results_file_with_a_warning(load_tool, tiny_config, tiny_drive, tmp_path):
+    preds = random_predictions(tiny_drive, seed=2)
+    pkl = tmp_path / 'mmseg0x_results.pkl'
+    pkl.write_bytes(pickle.dumps(preds))  # what mmseg 0.x's tools/test.py --out wrote
+    with pytest.warns(UserWarning, match='arbitrary code'):
+        matrix = run_tool(load_tool, tiny_config, pkl, tmp_path / 'cm', '--unsafe-pickle')
+    np.testing.assert_array_equal(matrix, counts_by_hand(preds, tiny_drive))
+
+
+@pytest.mark.parametrize('content', [b'\x80\x04garbage', b'PK\x03\x04 cut short', b''], ids=['pickle', 'zip', 'empty'])
+def test_corrupt_results_file_is_one_clear_error(load_tool, tiny_config, tmp_path, content):
+    pkl = tmp_path / 'results.pkl'
+    pkl.write_bytes(content)
+    flags = ['--unsafe-pickle'] if content.startswith(b'\x80') else []
+    with pytest.raises(SystemExit) as exc, warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        run_tool(load_tool, tiny_config, pkl, tmp_path / 'cm', *flags)
+    message = str(exc.value.code)
+    assert re.match(rf'error: cannot (read|unpickle) {re.escape(str(pkl))}: ', message) and '\n' not in message
+
+
+def test_save_dir_that_cannot_be_a_folder_is_refused_before_reading(load_tool, tiny_config, tmp_path, monkeypatch):
+    tool = load_tool('confusion_matrix')
+    monkeypatch.setattr(tool, 'load', lambda *a, **k: pytest.fail('the results were read before SAVE_DIR was checked'))
+    pkl = tmp_path / 'results.pkl'
+    pkl.write_bytes(b'unused')
+    (tmp_path / 'a_file').write_text('')
+    with pytest.raises(SystemExit) as exc:
+        tool.main([tiny_config, str(pkl), str(tmp_path / 'a_file')])
+    assert str(exc.value.code).startswith(f'error: save_dir {tmp_path / "a_file"}: ') and 'a_file' in exc.value.code

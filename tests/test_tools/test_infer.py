@@ -53,3 +53,22 @@ def test_missing_image_is_a_usage_error(load_tool, tiny_config, tiny_checkpoint,
     with pytest.raises(SystemExit):
         tool.main([str(tmp_path / 'nope.png'), tiny_config, tiny_checkpoint])
     assert 'img file not found' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('out, message', [
+    ('o.txt', "--out {out}: cannot encode images as '.txt'; supported: .png"),
+    ('folder', '--out {out} is a folder; give a file name such as'),
+    ('a_file/overlay.png', '--out {out}: {tmp}/a_file exists and is not a folder'),
+], ids=['not_an_image_suffix', 'folder', 'under_a_file'])
+def test_out_is_checked_before_the_model_is_built(load_tool, tiny_config, tiny_checkpoint, tiny_drive, tmp_path,
+                                                  capsys, monkeypatch, out, message):
+    tool = load_tool('infer')
+    monkeypatch.setattr(tool, 'init_segmentor',
+                        lambda *a, **k: pytest.fail('the model was built before --out was checked'))
+    (tmp_path / 'folder').mkdir()
+    (tmp_path / 'a_file').write_text('')
+    img_file, _ = validation_pair(tiny_drive)
+    with pytest.raises(SystemExit) as exc:
+        tool.main([img_file, tiny_config, tiny_checkpoint, '--out', str(tmp_path / out)])
+    assert exc.value.code != 0
+    assert message.format(out=tmp_path / out, tmp=tmp_path) in capsys.readouterr().err

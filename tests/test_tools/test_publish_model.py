@@ -58,7 +58,7 @@ def test_out_file_without_pth_suffix(load_tool, training_checkpoint, tmp_path):
 
 
 @pytest.mark.parametrize('content, message', [(None, 'checkpoint not found'),
-                                              (b'not a zip', 'cannot load .* as a checkpoint'),
+                                              (b'not a zip', r'cannot load .*in\.pth with weights_only=True'),
                                               ({'weights': torch.zeros(1)}, 'is not a training checkpoint')])
 def test_bad_input_exits_and_writes_nothing(content, message, load_tool, tmp_path):
     in_file = tmp_path / 'in.pth'
@@ -70,3 +70,66 @@ def test_bad_input_exits_and_writes_nothing(content, message, load_tool, tmp_pat
     with pytest.raises(SystemExit, match=message):
         load_tool('publish_model').main([str(in_file), str(out_dir / 'model.pth')])
     assert not out_dir.exists()
+
+
+class NotWeights:
+    """An object that only a full unpickle can load: refused by weights-only loading."""
+
+
+def edited(source: str, path, edit) -> str:
+    checkpoint = torch.load(source, weights_only=True)
+    edit(checkpoint)
+    torch.save(checkpoint, path)
+    return str(path)
+
+
+def put_nan(checkpoint):
+    checkpoint['state_dict']['0.weight'][0, 0, 0, 0] = float('nan')
+
+
+def put_inf_in_bn(checkpoint):
+    checkpoint['state_dict']['1.running_var'][1] = float('inf')
+
+
+def put_object(checkpoint):
+    checkpoint['meta']['extra'] = NotWeights()
+
+
+@pytest.mark.parametrize('edit, message', [
+    (put_nan, r'checkpoint .*in\.pth: NaN or Inf values in 1 tensor\(s\): state_dict\.0\.weight'),
+    (put_inf_in_bn, r'checkpoint .*in\.pth: NaN or Inf values in 1 tensor\(s\): state_dict\.1\.running_var'),
+    (put_object, r'cannot load .*in\.pth with weights_only=True: it holds objects other than tensors'),
+], ids=['nan_weight', 'inf_buffer', 'pickled_object'])
+def test_what_tools_test_refuses_is_not_published(load_tool, training_checkpoint, tmp_path, edit, message):
+    in_file = edited(training_checkpoint, tmp_path / 'in.pth', edit)
+    out_dir = tmp_path / 'release'
+    with pytest.raises(SystemExit) as exc:
+        load_tool('publish_model').main([in_file, str(out_dir / 'model.pth')])
+    assert re.match('error: ' + message, str(exc.value.code)), exc.value.code
+    assert '\n' not in str(exc.value.code)
+    assert not out_dir.exists()
+
+
+def test_out_file_that_is_a_folder_is_refused_before_loading(load_tool, training_checkpoint, tmp_path, monkeypatch):
+    tool = load_tool('publish_model')
+    monkeypatch.setattr(tool, 'publish_checkpoint', lambda *a: pytest.fail('the checkpoint was read first'))
+    (tmp_path / 'release').mkdir()
+    for out_file in (tmp_path / 'release', str(tmp_path / 'release') + os.sep):
+        with pytest.raises(SystemExit) as exc:
+            tool.main([training_checkpoint, str(out_file)])
+        assert str(exc.value.code).startswith(f'error: out_file {out_file} is a folder; give a file name such as ')
+    assert os.listdir(tmp_path / 'release') == []
+    (tmp_path / 'a_file').write_text('')
+    with pytest.raises(SystemExit, match=r'error: out_file .*model\.pth: .*a_file exists and is not a folder'):
+        tool.main([training_checkpoint, str(tmp_path / 'a_file' / 'model.pth')])
+
+
+def test_published_name_taken_by_a_folder_is_a_clear_error(load_tool, training_checkpoint, tmp_path):
+    tool = load_tool('publish_model')
+    final = tool.main([training_checkpoint, str(tmp_path / 'model.pth')])
+    os.remove(final)
+    os.mkdir(final)  # the hashed name the same checkpoint publishes to
+    with pytest.raises(SystemExit) as exc:
+        tool.main([training_checkpoint, str(tmp_path / 'model.pth')])
+    assert exc.value.code == f'error: cannot publish to {final}: it exists and is a folder'
+    assert sorted(os.listdir(tmp_path)) == sorted(['model-' + final.rsplit('-', 1)[1], 'work'])

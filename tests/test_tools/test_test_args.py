@@ -83,3 +83,36 @@ def test_read_only_folder_is_refused(tmp_path):
             check_test_args(argparse.Namespace(out=str(folder / 'r.pkl')))
     finally:
         folder.chmod(0o755)
+
+
+@pytest.mark.parametrize('flags, expected', [
+    (['--eval', 'mFscore', '--eval-options', 'betta=2'],
+     "--eval-options: unknown option 'betta'; did you mean 'beta'? (accepted: beta)"),
+    (['--eval', 'mFscore', '--eval-options', 'beta=0'], '--eval-options: beta must be a finite number > 0, got 0'),
+    (['--eval', 'mFscore', '--eval-options', 'beta=-1'], 'beta must be a finite number > 0, got -1'),
+    (['--eval', 'mFscore', '--eval-options', 'beta=nan'], 'beta must be a finite number > 0, got nan'),
+    (['--eval', 'mFscore', '--eval-options', 'beta=two'], "beta must be a finite number > 0, got 'two'"),
+    (['--eval', 'mDice', '--eval-options', 'beta=2'], 'beta only changes mFscore; add mFscore to --eval'),
+    (['--out', 'r.pkl', '--eval-options', 'beta=2'], '--eval-options need --eval'),
+], ids=['typo', 'zero', 'negative', 'nan', 'text', 'without_mfscore', 'without_eval'])
+def test_eval_options_are_checked_before_anything_runs(tester, tiny_checkpoint, tmp_path, flags, expected):
+    message = run_refused(tester, tiny_checkpoint, *flags, '--work-dir', str(tmp_path))
+    assert expected in message, message
+
+
+@pytest.mark.parametrize('flags, expected', [
+    (['--format-only'], '--format-only needs --eval-options imgfile_prefix=FOLDER'),
+    (['--format-only', '--eval-options', 'imgfile_prefx=x'],
+     "--eval-options: unknown option 'imgfile_prefx' for --format-only; did you mean 'imgfile_prefix'?"),
+    (['--format-only', '--eval-options', 'beta=2'], "unknown option 'beta' for --format-only"),
+], ids=['no_prefix', 'typo', 'eval_option'])
+def test_format_only_options_are_checked_before_anything_runs(tester, tiny_checkpoint, tmp_path, flags, expected):
+    message = run_refused(tester, tiny_checkpoint, *flags, '--work-dir', str(tmp_path))
+    assert expected in message, message
+
+
+def test_format_only_folder_that_cannot_be_created_is_refused(tester, tiny_checkpoint, tmp_path):
+    (tmp_path / 'a_file').write_text('')
+    message = run_refused(tester, tiny_checkpoint, '--format-only', '--eval-options',
+                          f'imgfile_prefix={tmp_path / "a_file" / "pngs"}', '--work-dir', str(tmp_path))
+    assert message.startswith('--eval-options imgfile_prefix: cannot create the folder'), message

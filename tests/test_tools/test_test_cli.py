@@ -1,4 +1,4 @@
-"""tools/test.py: evaluation JSON, pickled predictions, overlays, augmented test and clear refusals."""
+"""tools/test.py: evaluation JSON, saved predictions, overlays, augmented test and clear refusals."""
 import glob
 import logging
 import os
@@ -44,11 +44,16 @@ def test_eval_prints_table_and_writes_json(tester, tiny_config, tiny_checkpoint,
     assert 0.0 <= record['metric']['Dice.vessel'] <= 1.0
 
 
-def test_out_pickles_one_prediction_per_image(tester, tiny_config, tiny_checkpoint, tiny_drive, tmp_path):
-    out = tmp_path / 'results.pkl'
+@pytest.mark.parametrize('name', ['results.pkl', 'results.npz'])
+def test_out_writes_one_prediction_per_image_in_a_file_that_is_not_a_pickle(tester, tiny_config, tiny_checkpoint,
+                                                                            tiny_drive, tmp_path, name):
+    out = tmp_path / name  # mmseg 0.x's command line (.pkl) still works; the content is a safe .npz archive
     tester.main([tiny_config, tiny_checkpoint, '--out', str(out), '--work-dir', str(tmp_path)])
-    with open(out, 'rb') as f:
-        results = pickle.load(f)
+    with pytest.raises(pickle.UnpicklingError), open(out, 'rb') as f:
+        pickle.load(f)
+    results = load(out)
+    with np.load(out, allow_pickle=False) as npz:
+        np.testing.assert_array_equal(npz['arr_0'], results[0])
     images = validation_images(tiny_drive)
     assert len(results) == len(images) == NUM_TEST_IMAGES
     for pred, img_file in zip(results, images):
@@ -66,8 +71,7 @@ def test_out_with_eval_scores_like_eval_alone(tester, tiny_config, tiny_checkpoi
     alone, both = only_eval_json(tmp_path / 'eval', 'single_scale'), only_eval_json(out.parent, 'single_scale')
     assert both['metric'] == pytest.approx(alone['metric'], abs=1e-9)
     assert 0.0 <= both['metric']['fov.AUC'] <= 1.0
-    with open(out, 'rb') as f:
-        assert all(isinstance(pred, np.ndarray) and pred.dtype == np.int64 for pred in pickle.load(f))
+    assert all(isinstance(pred, np.ndarray) and pred.dtype == np.int64 for pred in load(out))
 
 
 def test_show_dir_writes_one_overlay_per_image(tester, tiny_config, tiny_checkpoint, tiny_drive, tmp_path):
@@ -78,6 +82,23 @@ def test_show_dir_writes_one_overlay_per_image(tester, tiny_config, tiny_checkpo
     assert sorted(show_dir.iterdir()) == sorted(map(type(show_dir), overlays))
     for overlay, img_file in zip(overlays, images):
         assert imread(overlay).shape == imread(img_file).shape
+
+
+def test_eval_option_beta_weights_recall_in_mfscore(tester, tiny_config, tiny_checkpoint, tmp_path):
+    tester.main([tiny_config, tiny_checkpoint, '--eval', 'mFscore', '--eval-options', 'beta=2',
+                 '--work-dir', str(tmp_path)])
+    record = only_eval_json(tmp_path, 'single_scale')
+    metric = record['metric']
+    scored = 0
+    for name in ('background', 'vessel'):
+        precision, recall = metric[f'Precision.{name}'], metric[f'Recall.{name}']
+        if not (np.isfinite(precision) and np.isfinite(recall) and precision != recall):
+            continue  # a class where F2 = F1: says nothing about beta
+        assert metric[f'Fscore.{name}'] == pytest.approx(5 * precision * recall / (4 * precision + recall))
+        assert metric[f'Fscore.{name}'] != pytest.approx(2 * precision * recall / (precision + recall))
+        scored += 1
+    assert scored, f'no class with precision != recall in {metric}'
+    assert record['eval_options'] == {'beta': 2}
 
 
 @pytest.mark.slow
@@ -151,3 +172,24 @@ def test_checkpoint_with_nonfinite_weights_is_refused(tester, tiny_config, tiny_
         tester.main([tiny_config, checkpoint, '--eval', 'mDice', '--work-dir', str(tmp_path)])
     assert f'checkpoint {checkpoint}: NaN or Inf values in 1 tensor(s): backbone.bn1.running_var' in str(info.value)
     assert not glob.glob(str(tmp_path / 'eval_*.json'))
+
+
+def test_slide_stride_larger_than_the_window_is_refused_before_inference(tester, tiny_config, tiny_checkpoint,
+                                                                         tmp_path, monkeypatch):
+    import mmseg.apis.testing as testing
+    monkeypatch.setattr(testing, 'build_test_loader', lambda *a, **k: pytest.fail('the test data was loaded'))
+    with pytest.raises(ValueError, match=r'test_cfg.stride \(24, 24\) is larger than test_cfg.crop_size \(16, 16\)'):
+        tester.main([tiny_config, tiny_checkpoint, '--eval', 'mDice', '--work-dir', str(tmp_path), '--cfg-options',
+                     'model.test_cfg.mode=slide', 'model.test_cfg.crop_size=16', 'model.test_cfg.stride=24'])
+    assert not glob.glob(str(tmp_path / 'eval_*.json'))
+
+
+def test_format_only_writes_label_pngs_to_imgfile_prefix(tester, tiny_config, tiny_checkpoint, tiny_drive, tmp_path):
+    prefix, out = tmp_path / 'pngs', tmp_path / 'results.pkl'
+    tester.main([tiny_config, tiny_checkpoint, '--format-only', '--eval-options', f'imgfile_prefix={prefix}',
+                 '--out', str(out), '--work-dir', str(tmp_path / 'w')])
+    images = validation_images(tiny_drive)
+    assert sorted(os.listdir(prefix)) == sorted(osp.basename(f) for f in images)
+    for pred, img_file in zip(load(out), images):
+        np.testing.assert_array_equal(imread(str(prefix / osp.basename(img_file)), flag='unchanged'), pred)
+    assert not glob.glob(str(tmp_path / 'w' / 'eval_*.json'))

@@ -1,7 +1,6 @@
 """tools/test.py --test-set: score a model on another dataset's test split (with and without FOVRescale)."""
 import glob
 import os.path as osp
-import pickle
 
 import numpy as np
 import pytest
@@ -46,8 +45,7 @@ def test_drive_model_scored_on_stare(load_tool, tiny_config, tiny_checkpoint, re
     out = tmp_path / 'preds.pkl'
     load_tool('test').main([tiny_config, tiny_checkpoint, '--eval', 'mDice', '--out', str(out), '--work-dir',
                             str(tmp_path), '--test-set', test_set, '--cfg-options', f'data.test.data_root={stare}'])
-    with open(out, 'rb') as f:
-        preds = pickle.load(f)
+    preds = load(out)
     images = sorted(glob.glob(osp.join(stare, 'images', 'validation', '*.png')))
     assert len(preds) == len(images) == 2
     for pred, image in zip(preds, images):

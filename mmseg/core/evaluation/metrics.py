@@ -4,19 +4,24 @@ Each image contributes one ``num_classes x num_classes`` confusion matrix (rows:
 columns: prediction), so evaluating a test set keeps one small matrix per image, never the maps.
 Function names and signatures follow mmsegmentation 0.x.
 """
+import difflib
+import math
 from collections import OrderedDict
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from mmcv.image import imread
 
 METRICS = ('mIoU', 'mDice', 'mFscore')
+# keyword -> (the metric it changes, what it does): the options dataset.evaluate (--eval-options) takes
+EVAL_OPTIONS = {'beta': ('mFscore', 'weight of recall in the F-score, F_beta = (1 + beta^2) PR / (beta^2 P + R); '
+                         'default 1 (F1)')}
 LabelSource = Union[np.ndarray, str]
 
 
 def _as_pred(pred_label: LabelSource) -> np.ndarray:
-    return np.load(pred_label) if isinstance(pred_label, str) else np.asarray(pred_label)
+    return np.load(pred_label, allow_pickle=False) if isinstance(pred_label, str) else np.asarray(pred_label)
 
 
 def _as_label(label: LabelSource) -> np.ndarray:
@@ -88,6 +93,26 @@ def total_intersect_and_union(results: Iterable[LabelSource], gt_seg_maps: Itera
 def f_score(precision, recall, beta: float = 1):
     """F-beta score from precision and recall."""
     return (1 + beta**2) * (precision * recall) / ((beta**2 * precision) + recall)
+
+
+def check_eval_options(options: Dict[str, Any], metrics: Sequence[str], metrics_flag: str = 'metric') -> Dict[str, Any]:
+    """``options`` of evaluation (``--eval-options``) checked against ``metrics``; returns them with defaults.
+
+    Raises ValueError for an unknown option (naming the accepted ones), a bad value, or an option that
+    changes none of ``metrics`` (``metrics_flag`` names where the metrics were given, for the message).
+    """
+    for key in options:
+        if key not in EVAL_OPTIONS:
+            close = difflib.get_close_matches(str(key), list(EVAL_OPTIONS), n=1, cutoff=0.5)
+            hint = f'; did you mean {close[0]!r}?' if close else ';'
+            raise ValueError(f'unknown option {key!r}{hint} (accepted: {", ".join(EVAL_OPTIONS)})')
+        metric = EVAL_OPTIONS[key][0]
+        if metric not in metrics:
+            raise ValueError(f'{key} only changes {metric}; add {metric} to {metrics_flag}')
+    beta = options.get('beta', 1)
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not math.isfinite(beta) or beta <= 0:
+        raise ValueError(f'beta must be a finite number > 0, got {beta!r}')
+    return dict(options, beta=beta)
 
 
 def _check_metrics(metrics: Union[str, Sequence[str]]) -> List[str]:

@@ -53,15 +53,27 @@ def checked_test_cfg(test_cfg: Optional[dict]) -> dict:
         for key in ('crop_size', 'stride'):
             if test_cfg.get(key) is None:
                 raise ValueError(f"test_cfg.{key} is needed for mode='slide' (an int or (h, w))")
+    if test_cfg.get('crop_size') is not None and test_cfg.get('stride') is not None:
+        check_slide_windows(test_cfg['crop_size'], test_cfg['stride'])
     window_batch = test_cfg.get('window_batch', 16)
-    if not isinstance(window_batch, int) or window_batch < 1:
+    if isinstance(window_batch, bool) or not isinstance(window_batch, int) or window_batch < 1:
         raise ValueError(f'test_cfg.window_batch must be an int >= 1, got {window_batch!r}')
     return test_cfg
 
 
+def check_slide_windows(crop_size: Sequence[int], stride: Sequence[int]) -> None:
+    """Refuse a ``stride`` larger than ``crop_size`` ((h, w) pairs): the windows would skip pixels, which
+    slide inference would leave without a prediction."""
+    for axis, size, step in zip(('height', 'width'), crop_size, stride):
+        if step > size:
+            raise ValueError(f'test_cfg.stride {tuple(stride)} is larger than test_cfg.crop_size {tuple(crop_size)} '
+                             f'in {axis}: the windows would leave pixels between them unpredicted; use a stride '
+                             '<= crop_size (smaller strides overlap the windows)')
+
+
 def _size_pair(value, key: str) -> Tuple[int, int]:
     pair = (value, value) if isinstance(value, int) else tuple(value) if isinstance(value, (list, tuple)) else ()
-    if len(pair) != 2 or not all(isinstance(v, int) and v >= 1 for v in pair):
+    if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in pair):
         raise ValueError(f'test_cfg.{key} must be a positive int or (h, w) of positive ints, got {value!r}')
     return pair
 

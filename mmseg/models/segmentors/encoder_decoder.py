@@ -10,7 +10,7 @@ from ..builder import SEGMENTORS, build_backbone, build_head, build_neck
 from ..utils import resize
 from .base import BaseSegmentor, TestResult
 from .compile import compiled_if_asked
-from .checks import check_head_channels, checked_test_cfg, checked_train_cfg
+from .checks import check_head_channels, check_slide_windows, checked_test_cfg, checked_train_cfg
 from .cuda_graph import GraphedLosses
 
 Box = Tuple[int, int, int, int]
@@ -197,7 +197,9 @@ class EncoderDecoder(BaseSegmentor):
 
 def _window_boxes(height: int, width: int, crop_size: Sequence[int], stride: Sequence[int]) -> List[Box]:
     """(y1, y2, x1, x2) of the sliding windows covering the image; the last row/column is shifted back to
-    end at the border, so every window has the same size (min of crop and image)."""
+    end at the border, so every window has the same size (min of crop and image). ValueError if
+    ``stride`` exceeds ``crop_size``: windows would skip pixels."""
+    check_slide_windows(crop_size, stride)  # test_cfg may have changed since the build check
     (crop_h, crop_w), (stride_h, stride_w) = crop_size, stride
     rows = max(height - crop_h + stride_h - 1, 0) // stride_h + 1
     cols = max(width - crop_w + stride_w - 1, 0) // stride_w + 1

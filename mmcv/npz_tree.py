@@ -1,0 +1,118 @@
+"""Nested results (lists, tuples, dicts of numpy arrays, numbers, strings) in one .npz file, read without pickle.
+
+Test results are label maps, probability maps and small per-image records: arrays inside plain containers.
+A pickle of them would also be able to hold code that runs when it is loaded, so they are stored as an
+``np.savez_compressed`` archive instead: the arrays as members ``arr_0``, ``arr_1``, ... in the order they
+appear (a list of label maps reads like the output of ``np.savez(*maps)``), and the containers around
+them as JSON text in the member ``__tree__``. Reading uses ``np.load(allow_pickle=False)``: nothing in the
+file can run code, whatever its content.
+"""
+import json
+import math
+import zipfile
+from typing import Any, BinaryIO, Dict, List
+
+import numpy as np
+
+TREE_MEMBER = '__tree__'
+FORMAT = 'mmcv.npz_tree'
+VERSION = 1
+ZIP_MAGIC = b'PK\x03\x04'
+_ARRAY_KINDS = 'biufcUS'  # bool, ints, floats, complex, text: numpy stores them without pickle
+
+
+def _article(name: str) -> str:
+    return f'an {name}' if name[0] in 'aeiou' else f'a {name}'
+
+
+def _encode(obj: Any, arrays: List[np.ndarray], where: str, target: str) -> Any:
+    """JSON for ``obj``: None, bools, text and finite numbers as themselves, lists as JSON lists, the rest as
+    one-key objects ({'tuple': [...]}, {'dict': [[key, value], ...]}, {'array': i}, {'scalar': i})."""
+    if isinstance(obj, (np.ndarray, np.generic)):
+        array = np.asarray(obj)
+        if array.dtype.kind not in _ARRAY_KINDS:
+            raise TypeError(f'cannot store {_article(array.dtype.name)} array at {where} in {target}: only arrays '
+                            'of numbers, booleans or text can be stored without pickle')
+        arrays.append(array)
+        return {'scalar' if isinstance(obj, np.generic) else 'array': len(arrays) - 1}
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return float(obj) if math.isfinite(obj) else {'float': repr(float(obj))}
+    if isinstance(obj, list):
+        return [_encode(value, arrays, f'{where}[{i}]', target) for i, value in enumerate(obj)]
+    if isinstance(obj, tuple):
+        return {'tuple': [_encode(value, arrays, f'{where}[{i}]', target) for i, value in enumerate(obj)]}
+    if isinstance(obj, dict):
+        return {'dict': [[_encode(key, arrays, f'{where} (a key)', target),
+                          _encode(value, arrays, f'{where}[{key!r}]', target)] for key, value in obj.items()]}
+    raise TypeError(f'cannot store {_article(type(obj).__name__)} at {where} in {target}: results files hold numpy '
+                    'arrays, numbers, strings, None, and lists, tuples and dicts of them')
+
+
+def save_tree(obj: Any, file: BinaryIO, target: str = 'the file') -> None:
+    """Write ``obj`` to the open binary ``file``; TypeError (naming ``target`` and the place in ``obj``) for a
+    value that cannot be stored without pickle. Nothing is written before the whole of ``obj`` is checked."""
+    arrays: List[np.ndarray] = []
+    tree = _encode(obj, arrays, 'results', target)
+    header = json.dumps({'format': FORMAT, 'version': VERSION, 'tree': tree}, allow_nan=False)
+    members: Dict[str, np.ndarray] = {f'arr_{i}': array for i, array in enumerate(arrays)}
+    members[TREE_MEMBER] = np.array(header)
+    np.savez_compressed(file, **members)
+
+
+def is_tree_file(path: str) -> bool:
+    """Whether ``path`` starts like a zip archive (what :func:`save_tree` writes)."""
+    with open(path, 'rb') as f:
+        return f.read(len(ZIP_MAGIC)) == ZIP_MAGIC
+
+
+class _Corrupt(ValueError):
+    """A malformed tree; turned into one 'cannot read PATH' error by :func:`load_tree`."""
+
+
+def _decode(node: Any, npz) -> Any:
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    if isinstance(node, list):
+        return [_decode(value, npz) for value in node]
+    if not isinstance(node, dict) or len(node) != 1:
+        raise _Corrupt(f'unexpected node {str(node)[:80]!r} in {TREE_MEMBER}')
+    (kind, value), = node.items()
+    if kind in ('array', 'scalar'):
+        name = f'arr_{value}'
+        if not isinstance(value, int) or name not in npz.files:
+            raise _Corrupt(f'{TREE_MEMBER} refers to a missing array {name}')
+        array = npz[name]
+        return array[()] if kind == 'scalar' else array
+    if kind == 'float' and value in ('nan', 'inf', '-inf'):
+        return float(value)
+    if kind == 'tuple' and isinstance(value, list):
+        return tuple(_decode(item, npz) for item in value)
+    if kind == 'dict' and isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
+        return {_decode(key, npz): _decode(item, npz) for key, item in value}
+    raise _Corrupt(f'unexpected node {kind!r} in {TREE_MEMBER}')
+
+
+def load_tree(path: str) -> Any:
+    """Read what :func:`save_tree` wrote to ``path``; ValueError 'cannot read PATH: ...' (one line) if the
+    file is not such an archive or is truncated or corrupt."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if TREE_MEMBER not in npz.files:
+                shown = ', '.join(npz.files[:5]) + (' ...' if len(npz.files) > 5 else '')
+                raise _Corrupt(f'a zip archive without the {TREE_MEMBER} member of a results file (members: '
+                               f'{shown or "none"}); a PyTorch checkpoint or another .npz?')
+            header = json.loads(str(npz[TREE_MEMBER]))
+            if not isinstance(header, dict) or header.get('format') != FORMAT or 'tree' not in header:
+                raise _Corrupt(f'its {TREE_MEMBER} member is not a {FORMAT} header')
+            if header.get('version') != VERSION:
+                raise _Corrupt(f'{FORMAT} version {header.get("version")!r}; this version reads {VERSION}')
+            return _decode(header['tree'], npz)
+    except _Corrupt as e:
+        raise ValueError(f'cannot read {path}: {e}') from None
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, TypeError, ValueError, RecursionError) as e:
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ValueError(f'cannot read {path}: the results file is truncated or corrupt ({reason})') from e
