@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import torch
 
+from mmcv.dist import get_dist_info
 from mmcv.version import PROJECT_ROOT, RELEASE, git_state, version_of
 
 SCHEMA = 1
@@ -140,6 +141,7 @@ def provenance_record(cfg=None, config_file: Optional[str] = None, checkpoint: O
     """The provenance of a training or test run, as JSON types.
 
     ``git`` (commit, dirty, changed paths) and ``version`` of the project's tree; ``software``; ``machine``;
+    ``processes`` (the world size: a batch is samples_per_gpu x processes);
     ``config``: its file, the sha256 of the resolved config's text (``cfg.pretty_text`` after --cfg-options
     and --test-set, paths made portable: the text a training log's header and checkpoints record), the name
     of its dump in the work dir and, with ``config_text``, the text itself (for an eval JSON, which travels
@@ -148,7 +150,8 @@ def provenance_record(cfg=None, config_file: Optional[str] = None, checkpoint: O
     """
     state = git_state()
     record: Dict[str, Any] = {'schema': SCHEMA, 'git': state, 'version': version_of(RELEASE, state),
-                              'software': software_versions(), 'machine': machine_info()}
+                              'software': software_versions(), 'machine': machine_info(),
+                              'processes': get_dist_info()[1]}
     if work_dir is not None:
         record['work_dir'] = portable_path(work_dir)
     config: Dict[str, Any] = {}
@@ -169,7 +172,7 @@ def provenance_record(cfg=None, config_file: Optional[str] = None, checkpoint: O
     if test_set is not None:
         record['test_set'] = portable_path(test_set, work_dir)
     record['cfg_options'] = make_portable(_plain(dict(cfg_options or {})), work_dir)
-    return record
+    return _plain(record)  # plain JSON types (torch.__version__ is a str subclass): checkpoints load it weights_only
 
 
 def provenance_text(record: Dict[str, Any]) -> str:

@@ -91,7 +91,7 @@ def test_record_holds_everything_and_no_absolute_path(checkpoint, tmp_path):
                                cfg_options=options, work_dir=work_dir, config_text=True)
     assert record['git'] == git_state() and record['version'].startswith(provenance.RELEASE)
     assert record['software']['torch'] == torch.__version__ and record['software']['cuda'] == torch.version.cuda
-    assert record['machine']['cpu_count'] == os.cpu_count()
+    assert record['machine']['cpu_count'] == os.cpu_count() and record['processes'] == 1
     assert record['config']['file'] == osp.relpath(CONFIG, PROJECT_ROOT)
     assert record['config']['text'] == portable_text(cfg.pretty_text, work_dir)  # the resolved config, portable
     assert record['config']['sha256'] == hashlib.sha256(record['config']['text'].encode()).hexdigest()
@@ -103,6 +103,8 @@ def test_record_holds_everything_and_no_absolute_path(checkpoint, tmp_path):
     assert record['work_dir'] == 'work'
     assert absolute_paths(record) == [], 'the record carries a path of this machine'
     json.dumps(record, allow_nan=False)  # plain JSON
+    torch.save({'meta': {'provenance': record}}, str(tmp_path / 'meta.pth'))  # checkpoints carry it in their meta
+    assert torch.load(str(tmp_path / 'meta.pth'), weights_only=True)['meta']['provenance'] == record
     shown = provenance_text(record)
     assert shown.startswith('Provenance:\n') and record['config']['sha256'] in shown
     assert record['config']['text'] not in shown  # the text log prints the config on its own
