@@ -47,3 +47,15 @@ def test_training_logs_start_with_the_record(load_tool, tiny_config, tmp_path):
     text = open(log).read()
     assert 'Provenance:' in text and prov['config']['sha256'] in text and prov['git']['commit'] in text
     assert absolute_paths(prov) == []
+
+
+def test_a_published_checkpoint_is_named_by_the_hash_the_eval_json_records(load_tool, tiny_config, tiny_checkpoint,
+                                                                          tmp_path):
+    from mmseg.utils.model_index import PUBLISHED
+    from mmseg.utils.publish_model import publish_checkpoint
+    published = publish_checkpoint(tiny_checkpoint, str(tmp_path / 'release' / 'tiny.pth'))
+    load_tool('test').main([tiny_config, published, '--eval', 'mDice', '--work-dir', str(tmp_path / 'eval')])
+    [found] = glob.glob(str(tmp_path / 'eval' / 'eval_single_scale_*.json'))
+    checkpoint = load(found)['provenance']['checkpoint']
+    assert checkpoint['file'] == osp.basename(published) and checkpoint['sha256'] == sha256_file(published)
+    assert checkpoint['sha256'].startswith(PUBLISHED.search(checkpoint['file']).group(1))  # what the index checks
