@@ -76,10 +76,11 @@ def read_requirements(path: str) -> List[str]:
 
 
 def read_version() -> str:
-    with open(os.path.join(ROOT, 'mmcv', '__init__.py'), encoding='utf-8') as f:
-        match = re.search(r"^__version__ = '([^']+)'", f.read(), re.MULTILINE)
+    """The release number of mmcv/version.py (read as text: setup.py must not import the package)."""
+    with open(os.path.join(ROOT, 'mmcv', 'version.py'), encoding='utf-8') as f:
+        match = re.search(r"^RELEASE = '([^']+)'", f.read(), re.MULTILINE)
     if match is None:
-        raise RuntimeError("mmcv/__init__.py: no line __version__ = '...' found")
+        raise RuntimeError("mmcv/version.py: no line RELEASE = '...' found")
     return match.group(1)
 
 

@@ -4,7 +4,6 @@ Names are imported lazily so that ``import mmcv`` stays cheap and a tool pays on
 """
 import importlib
 
-__version__ = '0.1.0'
 
 _EXPORTS = {
     'Config': 'config', 'ConfigDict': 'config', 'DictAction': 'config',
@@ -26,6 +25,9 @@ _EXPORTS = {
 
 
 def __getattr__(name):
+    if name == '__version__':  # the release plus the git commit of the tree (mmcv/version.py)
+        from .version import full_version
+        return full_version()
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'mmcv' has no attribute {name!r}")
@@ -33,4 +35,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_EXPORTS))
+    return sorted(list(globals()) + list(_EXPORTS) + ['__version__'])

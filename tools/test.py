@@ -16,6 +16,7 @@ from mmcv.fileio import dump, mkdir_or_exist  # noqa: E402
 from mmseg.apis.check_args import check_test_args  # noqa: E402
 from mmseg.apis.test_set import use_test_set  # noqa: E402
 from mmseg.apis.testing import run_test  # noqa: E402
+from mmseg.utils.provenance import eval_record  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -124,13 +125,8 @@ def main(argv=None):
         json_file = osp.join(work_dir, f'eval_single_scale_{timestamp}.json')
         if args.aug_test:
             json_file = osp.join(work_dir, f'eval_multi_scale_{timestamp}.json')
-        record = dict(config=args.config, checkpoint=args.checkpoint)
-        if args.test_set:  # what was scored, when it is not the config's own test split
-            tests = cfg.data.test if isinstance(cfg.data.test, (list, tuple)) else [cfg.data.test]
-            roots = [test.get('data_root') for test in tests]
-            record.update(test_set=args.test_set, test_data_root=roots[0] if len(roots) == 1 else roots)
-        if args.cfg_options:
-            record['cfg_options'] = dict(args.cfg_options)
+        record = eval_record(cfg, args.config, args.checkpoint, work_dir, test_set=args.test_set,
+                             cfg_options=args.cfg_options)  # what was scored, by what, where (provenance)
         if args.eval_options:
             record['eval_options'] = dict(args.eval_options)
         dump(dict(record, metric=metrics), json_file)

@@ -21,6 +21,7 @@ from mmseg.datasets import build_dataset  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.utils.collect_env import env_text  # noqa: E402
 from mmseg.utils.logger import get_root_logger  # noqa: E402
+from mmseg.utils.provenance import portable_text, provenance_record  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -156,9 +157,12 @@ def main(argv=None):
     logger.info(f'Set random seed to {seed}, deterministic: {args.deterministic}')
     set_random_seed(seed, deterministic=args.deterministic)
     cfg.seed = seed
-    config_text = cfg.pretty_text  # rendered once: the log, the run meta and the checkpoints' meta
+    config_text = portable_text(cfg.pretty_text, cfg.work_dir)  # once: the log, run meta, checkpoints' meta
     logger.info(f'Config:\n{config_text}')
-    meta = dict(env_info=env_info, seed=seed, exp_name=osp.basename(args.config), config=config_text)
+    meta = dict(env_info=env_info, seed=seed, exp_name=osp.basename(args.config), config=config_text,
+                provenance=provenance_record(cfg, config_file=args.config, cfg_options=args.cfg_options,
+                                             work_dir=cfg.work_dir,
+                                             dumped_config=osp.join(cfg.work_dir, osp.basename(args.config))))
 
     model = build_segmentor(cfg.model, train_cfg=cfg.get('train_cfg'), test_cfg=cfg.get('test_cfg'))
     model.init_weights()

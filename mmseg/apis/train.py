@@ -13,6 +13,7 @@ from mmcv.runner import build_optimizer, build_runner
 from mmseg.core.evaluation import DistEvalHook, EvalHook
 from mmseg.datasets import build_dataloader, build_dataset
 from mmseg.utils.logger import get_root_logger
+from mmseg.utils.provenance import provenance_record, provenance_text
 
 
 def init_random_seed(seed: Optional[int] = None, device: str = 'cpu') -> int:
@@ -106,6 +107,9 @@ def train_segmentor(model: nn.Module, dataset: Union[object, Sequence], cfg, dis
     ``cfg.load_from_partial`` is True.
     """
     logger = get_root_logger(log_level=cfg.log_level)
+    meta = dict(meta or {})  # its provenance heads the text log and is the JSON log's first line
+    meta.setdefault('provenance', provenance_record(cfg, work_dir=cfg.work_dir))
+    logger.info(provenance_text(meta['provenance']))
     datasets = dataset if isinstance(dataset, (list, tuple)) else [dataset]
     data_loaders = build_train_loaders(datasets, cfg, distributed)
     model = wrap_model(model, cfg, distributed)
