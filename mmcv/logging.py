@@ -34,18 +34,21 @@ def get_logger(name: str, log_file: Optional[str] = None, log_level: int = loggi
     """
     logger = logging.getLogger(name)
     rank, _ = get_dist_info()
+    level = log_level if rank == 0 else logging.ERROR
     if any(name == done or name.startswith(done + '.') for done in _initialized):
-        if name in _initialized and log_file is not None and rank == 0 \
-                and not _has_file_handler(logger, log_file):
-            mkdir_or_exist(osp.dirname(osp.abspath(log_file)))
-            _add_handler(logger, logging.FileHandler(log_file, file_mode), logger.level)
+        if name in _initialized:
+            # Something may have reset the level since (pytest's log capture, a library's logging setup);
+            # a logger left at NOTSET would defer to the root's WARNING and drop every INFO record.
+            logger.setLevel(level)
+            if log_file is not None and rank == 0 and not _has_file_handler(logger, log_file):
+                mkdir_or_exist(osp.dirname(osp.abspath(log_file)))
+                _add_handler(logger, logging.FileHandler(log_file, file_mode), level)
         return logger
     # A StreamHandler on the root logger (logging.basicConfig, some libraries) would print every
     # record a second time through propagation; leave it only the errors.
     for handler in logger.root.handlers:
         if type(handler) is logging.StreamHandler:
             handler.setLevel(logging.ERROR)
-    level = log_level if rank == 0 else logging.ERROR
     _add_handler(logger, logging.StreamHandler(), level)
     if rank == 0 and log_file is not None:
         mkdir_or_exist(osp.dirname(osp.abspath(log_file)))

@@ -93,3 +93,13 @@ def test_print_log_targets(name, tmp_path, capsys):
     assert lines == [('WARNING', 'by object'), ('INFO', 'by name')]
     with pytest.raises(TypeError, match="logger must be a logging.Logger, a logger name, 'silent' or None"):
         print_log('x', logger=3)
+
+
+def test_a_logger_whose_level_was_reset_logs_again_on_the_next_setup_call(name, tmp_path):
+    """Log capture or a library may reset a set-up logger to NOTSET (then the root's WARNING drops INFO);
+    the next get_logger call, e.g. a training run after a test run in one process, restores the level."""
+    logger = get_logger(name)
+    logger.setLevel(logging.NOTSET)
+    get_logger(name, log_file=str(tmp_path / 'train.log'))
+    logger.info('training starts')
+    assert 'training starts' in (tmp_path / 'train.log').read_text()
