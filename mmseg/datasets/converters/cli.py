@@ -8,6 +8,18 @@ from .archive import ConversionError, Limits
 from .samples import SplitSummary
 
 
+def label_threshold(text: str) -> int:
+    """argparse type of --label-threshold: a grey level 1..255 (0 or less would make every pixel a vessel)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 1 <= value <= 255:
+        raise argparse.ArgumentTypeError(f'expected a whole grey level in 1..255 (value >= T becomes vessel), '
+                                         f'got {text!r}')
+    return value
+
+
 def add_common_args(parser: argparse.ArgumentParser, default_out: str) -> None:
     """-o/--out_dir, --tmp_dir, --force, --label-threshold, --max-entry-mb, --max-megapixels."""
     parser.add_argument('-o', '--out_dir', default=default_out, help=f'output folder (default: {default_out})')
@@ -15,9 +27,9 @@ def add_common_args(parser: argparse.ArgumentParser, default_out: str) -> None:
                                           '(default: next to the output folder)')
     parser.add_argument('--force', action='store_true', help='replace an existing non-empty output folder '
                                                              '(only once the new one is complete)')
-    parser.add_argument('--label-threshold', type=int, metavar='T',
-                        help='binarize labels as value >= T (mmseg 0.x used 128) instead of refusing labels '
-                             'whose values are not 0/1 or 0/255')
+    parser.add_argument('--label-threshold', type=label_threshold, metavar='T',
+                        help='binarize every label as value >= T, T in 1..255 (mmseg 0.x used 128), instead of '
+                             'refusing labels that are not (near-)binary 0/1 or 0/255 maps')
     parser.add_argument('--max-entry-mb', type=float, default=512,
                         help='refuse archive entries larger than this once uncompressed (default: 512)')
     parser.add_argument('--max-megapixels', type=float, default=100,

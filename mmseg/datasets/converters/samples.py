@@ -84,6 +84,12 @@ class ConvertOptions:
     logger: object = None
     progress: bool = True
 
+    def __post_init__(self) -> None:
+        value = self.label_threshold
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 255):
+            raise ConversionError(f'label_threshold must be a whole grey level in 1..255 (value >= it becomes 1), '
+                                  f'got {value!r}')
+
     def check_output(self) -> None:
         check_output(self.out_dir, self.force)
 
@@ -93,8 +99,12 @@ class ConvertOptions:
 
 def _binary(source: Source, sample: Sample, img_shape, options: ConvertOptions,
             threshold: Optional[int]) -> np.ndarray:
-    """A label or mask as 0/1, checked to match its image's size and to be non-empty."""
-    array = read_binary(source.read(), str(source), options.limits, threshold)
+    """A label or mask as 0/1, checked to match its image's size and to be non-empty; grey pixels are reported."""
+    array, grey = read_binary(source.read(), str(source), options.limits, threshold)
+    if grey:
+        print_log(f'{source}: {grey} grey pixels ({100 * grey / array.size:.3f}% of the image, neither 0 nor the '
+                  f'maximum) binarized at 128 as mmseg 0.x does (value >= 128 is 1; 32768 for a 16-bit map)',
+                  options.logger)
     if array.shape[:2] != img_shape[:2]:
         raise ConversionError(f'{source} is {array.shape[1]}x{array.shape[0]} but its image {sample.image} is '
                               f'{img_shape[1]}x{img_shape[0]} (width x height)')
