@@ -1,4 +1,5 @@
 """Checks the converter tests share: output listings, mmseg 0.x's PNG bytes for a member, derived FOV masks."""
+import json
 import os
 import os.path as osp
 from typing import Iterable, Optional, Tuple
@@ -12,6 +13,15 @@ from mmcv.image import imread
 def tree(root) -> list:
     """Relative paths of all files under ``root``, sorted."""
     return sorted(osp.relpath(osp.join(d, f), root) for d, _, files in os.walk(root) for f in files)
+
+
+def converted_files(out) -> list:
+    """The data files of a converted folder (sorted), checked to be exactly what its manifest lists."""
+    from mmseg.datasets.converters.output import MANIFEST
+    files = [f for f in tree(out) if f != MANIFEST]
+    with open(osp.join(out, MANIFEST)) as f:
+        assert sorted(json.load(f)['files']) == files
+    return files
 
 
 def mmseg_0x_png(content: bytes, label: bool, work: str) -> bytes:

@@ -12,7 +12,7 @@ from mmseg.datasets.converters.chase_db1 import CHASE_DB1_IMAGES
 from mmseg.utils.synthetic import write_zip
 from mmseg.utils.synthetic_sets import make_synthetic_chase_db1
 
-from converter_checks import check_derived_fov, mmseg_0x_png, needs_real_data, real_data_dir, tree
+from converter_checks import check_derived_fov, converted_files, mmseg_0x_png, needs_real_data, real_data_dir, tree
 
 
 @pytest.fixture(scope='module')
@@ -36,7 +36,7 @@ def test_converts_the_official_layout(tool, contents, tmp_path, capsys):
     write_zip(str(tmp_path / 'CHASEDB1.zip'), list(contents.items()))
     out = tmp_path / 'CHASE_DB1'
     assert tool.main([str(tmp_path / 'CHASEDB1.zip'), '-o', str(out)]) == 0
-    files = tree(out)
+    files = converted_files(out)
     assert len(files) == 28 * 4
     for i, stem in enumerate(CHASE_DB1_IMAGES):
         split = 'training' if i < 20 else 'validation'

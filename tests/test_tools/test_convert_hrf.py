@@ -15,7 +15,7 @@ from mmseg.datasets.converters import convert_hrf
 from mmseg.utils.synthetic import write_zip
 from mmseg.utils.synthetic_sets import make_synthetic_hrf
 
-from converter_checks import mmseg_0x_png, needs_real_data, real_data_dir, tree
+from converter_checks import converted_files, mmseg_0x_png, needs_real_data, real_data_dir
 
 SETS = ('healthy', 'glaucoma', 'diabetic_retinopathy')
 
@@ -49,7 +49,7 @@ def test_converts_the_official_layout(tool, zips, tmp_path, capsys, official_mas
     out = tmp_path / 'HRF'
     extra = ['--fov-masks', *zips['masks']] if official_masks else []
     assert tool.main([*_args(zips), '-o', str(out), *extra]) == 0
-    files = tree(out)
+    files = converted_files(out)
     assert len(files) == 45 * 3
     for tag in ('h', 'g', 'dr'):
         for n in range(1, 16):

@@ -15,7 +15,7 @@ from mmseg.datasets.converters import convert_stare
 from mmseg.datasets.converters.stare import STARE_IMAGES
 from mmseg.utils.synthetic_sets import _pnm, make_synthetic_stare, write_tar
 
-from converter_checks import check_derived_fov, mmseg_0x_png, needs_real_data, real_data_dir, tree
+from converter_checks import check_derived_fov, converted_files, mmseg_0x_png, needs_real_data, real_data_dir
 
 TAR_NAMES = ('stare-images.tar', 'labels-ah.tar', 'labels-vk.tar')
 
@@ -58,7 +58,7 @@ def _gz_label(values: np.ndarray) -> bytes:
 def test_converts_the_official_layout(tool, tars, tmp_path, capsys):
     out = tmp_path / 'STARE'
     assert tool.main([*tars, '-o', str(out)]) == 0
-    files = tree(out)
+    files = converted_files(out)
     expected = []
     for i, stem in enumerate(STARE_IMAGES):
         split = 'training' if i < 10 else 'validation'
@@ -203,3 +203,16 @@ def test_duplicate_member_in_a_tar_is_refused(tool, contents, tmp_path, capsys):
         tf.addfile(info, io.BytesIO(content))
     _fails(tool, tars, tmp_path, capsys, 'stare-images.tar', 'im0001.ppm.gz twice')
 
+
+def test_force_with_the_tars_inside_the_output_folder_keeps_them(tool, contents, tmp_path, capsys):
+    """`stare.py data/STARE/*.tar -o data/STARE --force` used to delete the three tars it had just read."""
+    out = tmp_path / 'STARE'
+    out.mkdir()
+    tars = _write(out, contents)
+    assert tool.main([*tars, '-o', str(out), '--force']) == 1
+    err = capsys.readouterr().err
+    assert 'stare-images.tar' in err and 'inside the output folder' in err, err
+    assert sorted(os.listdir(out)) == sorted(TAR_NAMES)
+    for name in TAR_NAMES:
+        with tarfile.open(out / name) as tf:
+            assert len(tf.getmembers()) == 20
