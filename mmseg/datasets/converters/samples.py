@@ -108,9 +108,11 @@ def _binary(source: Source, sample: Sample, img_shape, options: ConvertOptions,
     """A label or mask as 0/1, checked to match its image's size and to be non-empty; grey pixels are reported."""
     array, grey = read_binary(source.read(), str(source), options.limits, threshold)
     if grey:
-        print_log(f'{source}: {grey} grey pixels ({100 * grey / array.size:.3f}% of the image, neither 0 nor the '
-                  f'maximum) binarized at 128 as mmseg 0.x does (value >= 128 is 1; 32768 for a 16-bit map)',
-                  options.logger)
+        note = f'{source}: {grey} grey pixels ({100 * grey / array.size:.3f}%) binarized at 128 as mmseg 0.x does'
+        if options.logger is None:
+            tqdm.write(note)  # above the progress bar, not inside it
+        else:
+            print_log(note, options.logger)
     if array.shape[:2] != img_shape[:2]:
         raise ConversionError(f'{source} is {array.shape[1]}x{array.shape[0]} but its image {sample.image} is '
                               f'{img_shape[1]}x{img_shape[0]} (width x height)')
