@@ -83,15 +83,53 @@ def test_megapixel_cap_reads_the_header_only():
     assert decode(small, 'color', 'small.png', Limits()).shape == (40, 50, 3)
 
 
+def _binary(array, name='a'):
+    result, grey = to_binary(array, name)
+    assert grey == 0
+    return result.tolist()
+
+
 def test_binary_maps_by_value_set():
-    assert to_binary(np.array([[0, 1]], np.uint8), 'a').tolist() == [[0, 1]]
-    assert to_binary(np.array([[0, 255]], np.uint8), 'a').tolist() == [[0, 1]]
-    assert to_binary(np.array([[0, 65535]], np.uint16), 'a').tolist() == [[0, 1]]
-    assert to_binary(np.dstack([np.array([[0, 255]], np.uint8)] * 3), 'a').tolist() == [[0, 1]]
+    assert _binary(np.array([[0, 1]], np.uint8)) == [[0, 1]]
+    assert _binary(np.array([[0, 255]], np.uint8)) == [[0, 1]]
+    assert _binary(np.array([[0, 65535]], np.uint16)) == [[0, 1]]
+    assert _binary(np.dstack([np.array([[0, 255]], np.uint8)] * 3)) == [[0, 1]]
     with pytest.raises(ConversionError, match=r'x.png has the values \{0, 1, 255\}'):
         to_binary(np.array([[0, 1, 255]], np.uint8), 'x.png')
     with pytest.raises(ConversionError, match='x.png is a colour image'):
         to_binary(np.array([[[0, 0, 255]]], np.uint8), 'x.png')
+
+
+def _anti_aliased(grey_pixels, dtype=np.uint8):
+    """A 100x100 0/top map (a bar of vessel) with ``grey_pixels`` grey values on its edge, alternating low/high."""
+    top = np.iinfo(dtype).max
+    array = np.zeros((100, 100), dtype)
+    array[40:60] = top
+    edge = [(39, x) for x in range(100)] + [(60, x) for x in range(100)]
+    for i, (y, x) in enumerate(edge[:grey_pixels]):
+        array[y, x] = top // 4 if i % 2 else top - top // 4  # below / above the midpoint
+    return array
+
+
+@pytest.mark.parametrize('dtype', [np.uint8, np.uint16])
+def test_near_binary_map_is_binarized_at_the_midpoint(dtype):
+    """HRF's 11_h/12_h/13_h: 0/255 with a few hundred anti-aliased edge pixels; mmseg 0.x binarizes at 128."""
+    array = _anti_aliased(10, dtype)  # 10 of 10000 pixels: 0.1%, the limit
+    result, grey = to_binary(array, 'x.tif')
+    assert grey == 10
+    threshold = 128 if dtype == np.uint8 else 32768  # what mmseg's [:, :, 0] // 128 means after cv2's 8-bit read
+    assert np.array_equal(result, (array >= threshold).astype(np.uint8))
+    assert result.sum() == 20 * 100 + 5  # the bar and the 5 edge pixels above the midpoint
+
+
+def test_map_that_is_not_near_binary_is_refused_with_the_limit():
+    with pytest.raises(ConversionError, match=r'x.tif has the values \{0, 63, 192, 255\}.*: 11 pixels \(0\.11%\) '
+                                              r'are neither 0 nor 255.*at most 0\.1%.*--label-threshold 128'):
+        to_binary(_anti_aliased(11), 'x.tif')
+    zero_one_with_stray_255 = (_anti_aliased(0) // 255)
+    zero_one_with_stray_255[0, 0] = 255
+    with pytest.raises(ConversionError, match=r'values \{0, 1, 255\}'):  # which encoding is meant is a guess
+        to_binary(zero_one_with_stray_255, 'y.png')
 
 
 def test_match_members_names_missing_extra_and_duplicates(tmp_path):
@@ -127,7 +165,9 @@ def test_full_disk_is_one_error_naming_the_file(drive_zips, tmp_path, monkeypatc
 
         def write(self, data):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    monkeypatch.setattr(output_module, 'open', FullDisk, raising=False)
+    def full_for_images(path, *args, **kwargs):  # the small owner record still fits
+        return FullDisk() if str(path).endswith('.png') else open(path, *args, **kwargs)
+    monkeypatch.setattr(output_module, 'open', full_for_images, raising=False)
     out = tmp_path / 'DRIVE'
     assert load_tool('convert_datasets/drive').main([*drive_zips, '-o', str(out)]) == 1
     err = capsys.readouterr().err
@@ -168,3 +208,19 @@ def test_read_errors_are_conversion_errors(drive_zips, tmp_path):
                                               r'(error|BadZipFile)'):
         convert_drive(str(tmp_path / 'training.zip'), drive_zips[1], out_dir=str(tmp_path / 'out'), progress=False)
     _no_leftovers(tmp_path, allowed=('training.zip',))
+
+
+def test_duplicate_tar_member_is_an_error_naming_archive_and_member(tmp_path):
+    entries = [({'name': 'im0001.ppm.gz'}, b'first'), ({'name': 'im0002.ppm.gz'}, b'x'),
+               ({'name': 'im0001.ppm.gz'}, b'second')]
+    path = _tar(tmp_path / 'stare-images.tar', entries)
+    with pytest.raises(ConversionError, match=r'stare-images\.tar holds the member im0001\.ppm\.gz twice'):
+        Archive(path, 'STARE image tar')
+
+
+def test_duplicate_zip_member_is_an_error_naming_archive_and_member(tmp_path):
+    with pytest.warns(UserWarning, match='Duplicate name'), zipfile.ZipFile(tmp_path / 'CHASEDB1.zip', 'w') as zf:
+        for name, content in (('Image_01L.jpg', b'first'), ('Image_01R.jpg', b'x'), ('Image_01L.jpg', b'second')):
+            zf.writestr(name, content)
+    with pytest.raises(ConversionError, match=r'CHASEDB1\.zip holds the member Image_01L\.jpg twice'):
+        Archive(str(tmp_path / 'CHASEDB1.zip'), 'CHASE_DB1 zip')

@@ -13,6 +13,8 @@ from mmcv.image import imencode, imread
 from mmseg.datasets.converters import convert_drive
 from mmseg.utils.synthetic import make_synthetic_drive
 
+from converter_checks import converted_files
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO, 'tools', 'convert_datasets', 'drive.py')
 
@@ -52,21 +54,17 @@ def zips(contents, tmp_path):
     return _write_zip(tmp_path / 'training.zip', contents[0]), _write_zip(tmp_path / 'test.zip', contents[1])
 
 
-def _tree(root):
-    return sorted(osp.relpath(osp.join(d, f), root) for d, _, files in os.walk(root) for f in files)
-
-
 def test_converts_the_official_layout(zips, tmp_path, capsys):
     out = tmp_path / 'DRIVE'
     assert tool.main([*zips, '-o', str(out)]) == 0
-    assert _tree(out) == [
+    assert converted_files(out) == [
         'annotations/training/21_manual1.png', 'annotations/training/22_manual1.png',
         'annotations/validation/01_manual1.png', 'annotations/validation/01_manual2.png',
         'annotations/validation/02_manual1.png', 'annotations/validation/02_manual2.png',
         'images/training/21.png', 'images/training/22.png', 'images/validation/01.png', 'images/validation/02.png',
         'masks/training/21_mask.png', 'masks/training/22_mask.png',
         'masks/validation/01_mask.png', 'masks/validation/02_mask.png']
-    for name in _tree(out):
+    for name in converted_files(out):
         if name.startswith(('annotations', 'masks')):
             values = set(np.unique(imread(out / name, flag='unchanged')))
             assert values == {0, 1}, name
@@ -173,11 +171,16 @@ def test_existing_output_needs_force_and_survives_failures(zips, contents, tmp_p
     (out / 'old.txt').write_text('keep me')
     assert tool.main([*zips, '-o', str(out)]) == 1
     assert '--force' in capsys.readouterr().err and (out / 'old.txt').exists()
+    assert tool.main([*zips, '-o', str(out), '--force']) == 1  # not a converter's folder: never replaced
+    assert 'old.txt' in capsys.readouterr().err and (out / 'old.txt').read_text() == 'keep me'
+    (out / 'old.txt').unlink()
+    assert tool.main([*zips, '-o', str(out)]) == 0
+    first = (out / 'images' / 'training' / '21.png').read_bytes()
     broken = _write_zip(tmp_path / 'bad.zip', {'training/images/21_training.tif': b'garbage'})
     assert tool.main([broken, zips[1], '-o', str(out), '--force']) == 1
-    assert (out / 'old.txt').read_text() == 'keep me'
+    assert (out / 'images' / 'training' / '21.png').read_bytes() == first
     assert tool.main([*zips, '-o', str(out), '--force']) == 0
-    assert not (out / 'old.txt').exists() and (out / 'images' / 'training' / '21.png').exists()
+    assert (out / 'images' / 'training' / '21.png').exists()
     assert sorted(os.listdir(tmp_path)) == ['DRIVE', 'bad.zip', 'test.zip', 'training.zip']
 
 

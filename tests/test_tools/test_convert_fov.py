@@ -47,3 +47,30 @@ def test_disc_cut_by_the_frame():
 def test_image_without_a_dark_border_is_all_fov():
     img = np.full((100, 120, 3), 150, np.uint8)
     assert fov_mask_from_image(img).all()
+
+
+
+def _filled(hull, shape):
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(mask, hull, 1)
+    return mask
+
+
+def test_hull_of_the_region_outlines_fills_exactly_the_hull_of_all_their_pixels():
+    """The FOV hull is taken of the regions' outer contours (0.3 s instead of 57 s for the 93 real STARE, CHASE_DB1
+    and HRF images, same masks): blobs with holes, several regions, regions touching the frame."""
+    from mmseg.datasets.converters.fov import region_hull
+    rng = np.random.default_rng(1)
+    for trial in range(20):
+        shape = (int(rng.integers(40, 200)), int(rng.integers(40, 200)))
+        selected = np.zeros(shape, np.uint8)
+        for _ in range(int(rng.integers(1, 5))):
+            center = (int(rng.integers(-10, shape[1] + 10)), int(rng.integers(-10, shape[0] + 10)))
+            axes = (int(rng.integers(3, 60)), int(rng.integers(3, 60)))
+            cv2.ellipse(selected, center, axes, float(rng.uniform(0, 180)), 0, 360, 1, -1)
+        selected[rng.random(shape) < 0.2] = 0  # holes and ragged edges
+        if not selected.any():
+            continue
+        hull = region_hull(selected)
+        assert len(hull) and np.array_equal(_filled(hull, shape),
+                                            _filled(cv2.convexHull(cv2.findNonZero(selected)), shape)), trial

@@ -1,5 +1,6 @@
 """tools/convert_datasets/stare.py on synthetic STARE tars, broken tars and (when present) the real STARE tars."""
 import gzip
+import io
 import os
 import os.path as osp
 import tarfile
@@ -14,7 +15,8 @@ from mmseg.datasets.converters import convert_stare
 from mmseg.datasets.converters.stare import STARE_IMAGES
 from mmseg.utils.synthetic_sets import _pnm, make_synthetic_stare, write_tar
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from converter_checks import check_derived_fov, converted_files, mmseg_0x_png, needs_real_data, real_data_dir
+
 TAR_NAMES = ('stare-images.tar', 'labels-ah.tar', 'labels-vk.tar')
 
 
@@ -49,10 +51,6 @@ def tool(load_tool):
     return load_tool('convert_datasets/stare')
 
 
-def _tree(root):
-    return sorted(osp.relpath(osp.join(d, f), root) for d, _, files in os.walk(root) for f in files)
-
-
 def _gz_label(values: np.ndarray) -> bytes:
     return gzip.compress(_pnm(values.astype(np.uint8)), mtime=0)
 
@@ -60,7 +58,7 @@ def _gz_label(values: np.ndarray) -> bytes:
 def test_converts_the_official_layout(tool, tars, tmp_path, capsys):
     out = tmp_path / 'STARE'
     assert tool.main([*tars, '-o', str(out)]) == 0
-    files = _tree(out)
+    files = converted_files(out)
     expected = []
     for i, stem in enumerate(STARE_IMAGES):
         split = 'training' if i < 10 else 'validation'
@@ -173,41 +171,48 @@ def test_compressed_tar_is_accepted(contents, tmp_path):
     assert summaries['validation'].images == 10
 
 
-def _real_stare_dir():
-    for path in (os.environ.get('STARE_DIR'), osp.join(REPO, '..', 'shared', 'data', 'STARE')):
-        if path and all(osp.isfile(osp.join(path, name)) for name in TAR_NAMES):
-            return path
-    return None
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(_real_stare_dir() is None,
-                    reason='real STARE tars not found (set STARE_DIR or put them in ../shared/data/STARE)')
+@needs_real_data('STARE', TAR_NAMES)
 def test_real_stare_matches_mmseg_0x_byte_for_byte(tmp_path):
     """Same PNG bytes as mmseg 0.x's converter (cv2.imread of the PPM, labels [:, :, 0] // 128, cv2.imwrite)."""
-    root = _real_stare_dir()
+    root = real_data_dir('STARE', TAR_NAMES)
     out = tmp_path / 'STARE'
     summaries = convert_stare(*(osp.join(root, name) for name in TAR_NAMES), out_dir=str(out), progress=False)
     assert [(s.images, s.labels, s.second_labels, s.masks) for s in summaries.values()] == [(10, 10, 10, 10)] * 2
     with tempfile.TemporaryDirectory() as work:
-        for tar_name, suffix, to_output in (('stare-images.tar', '', lambda a: a),
-                                            ('labels-ah.tar', '.ah', lambda a: a[:, :, 0] // 128),
-                                            ('labels-vk.tar', '.vk', lambda a: a[:, :, 0] // 128)):
+        for tar_name, suffix in (('stare-images.tar', ''), ('labels-ah.tar', '.ah'), ('labels-vk.tar', '.vk')):
             with tarfile.open(osp.join(root, tar_name)) as tf:
                 for member in tf.getmembers():
                     stem = member.name.split('.')[0]
                     split = 'training' if STARE_IMAGES.index(stem) < 10 else 'validation'
-                    ppm = osp.join(work, 'x.ppm')
-                    with open(ppm, 'wb') as f:
-                        f.write(gzip.decompress(tf.extractfile(member).read()))
-                    cv2.imwrite(osp.join(work, 'ref.png'), to_output(cv2.imread(ppm)))
-                    folder = 'images' if not suffix else 'annotations'
-                    ours = out / folder / split / f'{stem}{suffix}.png'
-                    assert ours.read_bytes() == open(osp.join(work, 'ref.png'), 'rb').read(), ours
-    for i, stem in enumerate(STARE_IMAGES):  # derived FOV: plausible size, holds almost all vessels
-        split = 'training' if i < 10 else 'validation'
-        mask = imread(out / 'masks' / split / f'{stem}_mask.png', flag='unchanged')
-        assert 0.65 < mask.mean() < 0.85, stem
-        for observer in ('ah', 'vk'):
-            label = imread(out / 'annotations' / split / f'{stem}.{observer}.png', flag='unchanged')
-            assert label[mask == 0].sum() < 0.02 * label.sum(), (stem, observer)
+                    ours = out / ('annotations' if suffix else 'images') / split / f'{stem}{suffix}.png'
+                    content = gzip.decompress(tf.extractfile(member).read())
+                    assert ours.read_bytes() == mmseg_0x_png(content, bool(suffix), work), ours
+    # derived FOV: plausible size, holds almost all vessels
+    check_derived_fov(out, [('training' if i < 10 else 'validation', stem, ('.ah.png', '.vk.png'))
+                            for i, stem in enumerate(STARE_IMAGES)], (0.65, 0.85), 0.02)
+
+
+def test_duplicate_member_in_a_tar_is_refused(tool, contents, tmp_path, capsys):
+    """The last copy of im0001 used to become the image silently (exit 0)."""
+    tars = _write(tmp_path, contents)
+    with tarfile.open(tars[0], 'a') as tf:
+        info = tarfile.TarInfo('im0001.ppm.gz')
+        content = contents['stare-images.tar']['im0005.ppm.gz']
+        info.size = len(content)
+        tf.addfile(info, io.BytesIO(content))
+    _fails(tool, tars, tmp_path, capsys, 'stare-images.tar', 'im0001.ppm.gz twice')
+
+
+def test_force_with_the_tars_inside_the_output_folder_keeps_them(tool, contents, tmp_path, capsys):
+    """`stare.py data/STARE/*.tar -o data/STARE --force` used to delete the three tars it had just read."""
+    out = tmp_path / 'STARE'
+    out.mkdir()
+    tars = _write(out, contents)
+    assert tool.main([*tars, '-o', str(out), '--force']) == 1
+    err = capsys.readouterr().err
+    assert 'stare-images.tar' in err and 'inside the output folder' in err, err
+    assert sorted(os.listdir(out)) == sorted(TAR_NAMES)
+    for name in TAR_NAMES:
+        with tarfile.open(out / name) as tf:
+            assert len(tf.getmembers()) == 20

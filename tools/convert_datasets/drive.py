@@ -3,8 +3,10 @@
     python tools/convert_datasets/drive.py training.zip test.zip [-o data/DRIVE] [--tmp_dir DIR] [--force]
 
 The test zip becomes the validation split. An existing non-empty output folder is left alone unless
---force is given; even then it is replaced only once the new tree is complete. On bad input the
-tool exits with status 1 and a message naming the file or zip entry, and writes nothing.
+--force is given; even then it is replaced only once the new tree is complete, and only if a
+converter wrote it (its .converter_manifest.json lists every file in it). On bad input the tool
+exits with status 1 and a message naming the file or zip entry, and writes nothing; SIGTERM and
+Ctrl-C remove the temporary tree (exit 143 / 130). See mmseg/datasets/converters/output.py.
 """
 import argparse
 import os.path as osp

@@ -6,7 +6,10 @@
 
 Of each set's 15 images the first 5 are training, the last 10 validation. FOV masks come from the
 official mask zips when given, else they are derived from the images. On bad input the tool exits
-with status 1 and one line naming the file or zip member, and writes nothing.
+with status 1 and one line naming the file or zip member, and writes nothing. Labels with a few
+anti-aliased grey pixels (the official 11_h, 12_h, 13_h) are binarized at 128 with one line each.
+--force replaces only a folder a converter wrote (see
+mmseg/datasets/converters/output.py); SIGTERM and Ctrl-C remove the temporary tree (exit 143 / 130).
 """
 import argparse
 import os.path as osp

@@ -4,7 +4,8 @@
 
 The first 10 images by name are training, the last 10 validation; FOV masks are derived from the
 images (STARE has none). On bad input the tool exits with status 1 and one line naming the file or
-tar member, and writes nothing.
+tar member, and writes nothing. --force replaces only a folder a converter wrote (see
+mmseg/datasets/converters/output.py); SIGTERM and Ctrl-C remove the temporary tree (exit 143 / 130).
 """
 import argparse
 import os.path as osp

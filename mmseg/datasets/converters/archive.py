@@ -1,7 +1,8 @@
 """Read dataset archives in memory, defensively: zip, tar (plain or compressed) and gzip-compressed members.
 
 Every converter reads its inputs through this module, so the safety checks live in one place:
-entries with absolute or ``..`` names, links and device files are refused, an entry larger than
+entries with absolute or ``..`` names, links and device files are refused, a name stored twice is
+refused (zip and tar keep both copies, and which one a reader gets is a guess), an entry larger than
 ``Limits.max_entry_bytes`` (after decompression) is refused before it is read in full, and corrupt
 compressed data becomes a :class:`ConversionError` naming the archive and the member.
 Nothing is ever extracted to disk.
@@ -91,7 +92,7 @@ class Archive:
                 raise ConversionError(f'{self.label} has an entry {info.filename!r} that is a link or a special '
                                       f'file, not a regular file')
             if not info.is_dir():
-                members[info.filename] = info
+                self._add(members, info.filename, info)
         return members
 
     def _tar_members(self) -> Dict[str, tarfile.TarInfo]:
@@ -102,8 +103,14 @@ class Archive:
                 kind = 'a link' if info.issym() or info.islnk() else 'a device or pipe'
                 raise ConversionError(f'{self.label} has an entry {info.name!r} that is {kind}, not a regular file')
             if info.isfile():
-                members[info.name] = info
+                self._add(members, info.name, info)
         return members
+
+    def _add(self, members: dict, name: str, info) -> None:
+        if name in members:
+            raise ConversionError(f'{self.label} holds the member {name} twice; which copy is meant is a guess: '
+                                  f'repack the archive with one of them')
+        members[name] = info
 
     @property
     def files(self) -> List[str]:

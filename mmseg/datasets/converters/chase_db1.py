@@ -21,7 +21,7 @@ OBSERVERS = ('_1stHO', '_2ndHO')
 def convert_chase_db1(zip_path: str, out_dir: str = 'data/CHASE_DB1', **options) -> Dict[str, SplitSummary]:
     """Convert the official CHASEDB1.zip (28 JPEGs, two PNG labels each); ``options``: :class:`ConvertOptions`."""
     opts = ConvertOptions(out_dir=out_dir, **options)
-    opts.check_output()
+    opts.check_output([zip_path])
     with opts.open(zip_path, 'CHASE_DB1 zip') as archive:
         names = [f'{stem}{suffix}' for stem in CHASE_DB1_IMAGES
                  for suffix in ('.jpg', *(f'{o}.png' for o in OBSERVERS))]

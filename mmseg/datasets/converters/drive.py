@@ -130,7 +130,7 @@ def convert_drive(train_zip: str, test_zip: str, out_dir: str = 'data/DRIVE', **
     empty, or a label whose size differs from its image; nothing is written then.
     """
     opts = ConvertOptions(out_dir=out_dir, **options)
-    opts.check_output()
+    opts.check_output([train_zip, test_zip])
     with opts.open(train_zip, 'training zip') as train, opts.open(test_zip, 'test zip') as test:
         samples = (_scan_split(train, 'training', 'training', True, opts.logger)
                    + _scan_split(test, 'test', 'validation', False, opts.logger))

@@ -20,6 +20,13 @@ import cv2
 import numpy as np
 
 
+def region_hull(selected: np.ndarray) -> np.ndarray:
+    """Convex hull of the nonzero pixels of a 0/1 map, from the regions' outer contours: the same hull as from
+    every pixel (a region's hull is its outline's), found in milliseconds instead of seconds on 8-megapixel HRF."""
+    contours, _ = cv2.findContours(selected, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    return cv2.convexHull(np.concatenate(contours))
+
+
 def fov_mask_from_image(img: np.ndarray, fraction: float = 0.2, min_contrast: float = 20.0) -> np.ndarray:
     """0/1 uint8 FOV mask (HxW) of a BGR (or grayscale) fundus image with a dark border; see the module doc."""
     channel = img[:, :, 2] if img.ndim == 3 else img
@@ -38,7 +45,7 @@ def fov_mask_from_image(img: np.ndarray, fraction: float = 0.2, min_contrast: fl
         return np.ones((h, w), np.uint8)
     areas = stats[1:, cv2.CC_STAT_AREA]
     kept = 1 + np.flatnonzero(areas >= 0.05 * areas.max())
-    hull = cv2.convexHull(cv2.findNonZero(np.isin(regions, kept).astype(np.uint8)))
+    hull = region_hull(np.isin(regions, kept).astype(np.uint8))
     mask = np.zeros((h, w), np.uint8)
     cv2.fillConvexPoly(mask, hull, 1)
     radius = round(0.003 * min(h, w))

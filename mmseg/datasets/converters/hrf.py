@@ -38,7 +38,7 @@ def convert_hrf(image_zips: Sequence[str], label_zips: Sequence[str], out_dir: s
         if len(zips) != len(HRF_SETS):
             raise ConversionError(f'HRF needs {len(HRF_SETS)} {what} ({", ".join(HRF_SETS)}), got {len(zips)}')
     opts = ConvertOptions(out_dir=out_dir, **options)
-    opts.check_output()
+    opts.check_output([*image_zips, *label_zips, *(mask_zips or [])])
     with ExitStack() as stack:
         samples = []
         for i, (name, (tag, suffix)) in enumerate(HRF_SETS.items()):

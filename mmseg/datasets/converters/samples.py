@@ -8,7 +8,7 @@ file); :func:`write_samples` does the rest, the same way for every set::
     out_dir/masks/{split}/{stem}_mask.png       field of view, 0 outside / 1 inside
 """
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from tqdm import tqdm
@@ -18,7 +18,7 @@ from mmcv.logging import print_log
 from .archive import Archive, ConversionError, Limits
 from .decode import decode, read_binary
 from .fov import fov_mask_from_image
-from .output import OutputTree, check_output
+from .output import OutputTree, prepare_output
 
 MASK_SUFFIX = '_mask.png'
 
@@ -72,9 +72,10 @@ class ConvertOptions:
     """What every converter accepts besides its archives (the command lines' common flags).
 
     ``tmp_dir``: where the tree is built (default: next to ``out_dir``). ``force``: replace a
-    non-empty ``out_dir`` (only once the new tree is complete). ``limits``: entry size and pixel
-    caps. ``label_threshold``: binarize labels at this grey level instead of refusing values other
-    than 0/1 and 0/255.
+    non-empty ``out_dir`` that a converter wrote (only once the new tree is complete; see
+    :mod:`.output`). ``limits``: entry size and pixel caps. ``label_threshold``: binarize labels at
+    this grey level (1..255) instead of refusing maps that are not (near-)binary 0/1 or 0/255.
+    ``inputs``: the archives read (set by :meth:`check_output` and :meth:`open`), never inside ``out_dir``.
     """
     out_dir: str
     tmp_dir: Optional[str] = None
@@ -83,18 +84,35 @@ class ConvertOptions:
     label_threshold: Optional[int] = None
     logger: object = None
     progress: bool = True
+    inputs: List[str] = field(default_factory=list)
 
-    def check_output(self) -> None:
-        check_output(self.out_dir, self.force)
+    def __post_init__(self) -> None:
+        value = self.label_threshold
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 255):
+            raise ConversionError(f'label_threshold must be a whole grey level in 1..255 (value >= it becomes 1), '
+                                  f'got {value!r}')
+
+    def check_output(self, inputs: Sequence[str]) -> None:
+        """Refuse an output folder this run may not write (before any work); ``inputs``: all its archives."""
+        self.inputs = list(dict.fromkeys([*self.inputs, *inputs]))
+        prepare_output(self.out_dir, self.force, self.inputs, self.tmp_dir, self.logger)
 
     def open(self, path: str, what: str) -> Archive:
+        if path not in self.inputs:
+            self.inputs.append(path)
         return Archive(path, what, self.limits)
 
 
 def _binary(source: Source, sample: Sample, img_shape, options: ConvertOptions,
             threshold: Optional[int]) -> np.ndarray:
-    """A label or mask as 0/1, checked to match its image's size and to be non-empty."""
-    array = read_binary(source.read(), str(source), options.limits, threshold)
+    """A label or mask as 0/1, checked to match its image's size and to be non-empty; grey pixels are reported."""
+    array, grey = read_binary(source.read(), str(source), options.limits, threshold)
+    if grey:
+        note = f'{source}: {grey} grey pixels ({100 * grey / array.size:.3f}%) binarized at 128 as mmseg 0.x does'
+        if options.logger is None:
+            tqdm.write(note)  # above the progress bar, not inside it
+        else:
+            print_log(note, options.logger)
     if array.shape[:2] != img_shape[:2]:
         raise ConversionError(f'{source} is {array.shape[1]}x{array.shape[0]} but its image {sample.image} is '
                               f'{img_shape[1]}x{img_shape[0]} (width x height)')
@@ -129,7 +147,7 @@ def _write_sample(sample: Sample, tree: OutputTree, options: ConvertOptions, sum
 def write_samples(samples: List[Sample], options: ConvertOptions, name: str) -> Dict[str, SplitSummary]:
     """Write all samples into ``options.out_dir`` all-or-nothing; returns what was written per split."""
     summaries = {split: SplitSummary() for split in dict.fromkeys(s.split for s in samples)}
-    with OutputTree(options.out_dir, options.force, options.tmp_dir) as tree:
+    with OutputTree(options.out_dir, options.force, options.tmp_dir, name, options.inputs, options.logger) as tree:
         for sample in tqdm(samples, desc=f'converting {name}', unit='img', disable=not options.progress):
             _write_sample(sample, tree, options, summaries[sample.split])
     if any(s.derived_masks for s in summaries.values()):

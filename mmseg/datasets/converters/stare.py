@@ -28,7 +28,7 @@ def convert_stare(images_tar: str, labels_ah_tar: str, labels_vk_tar: str, out_d
     is a :class:`ConversionError` naming it, and nothing is written.
     """
     opts = ConvertOptions(out_dir=out_dir, **options)
-    opts.check_output()
+    opts.check_output([images_tar, labels_ah_tar, labels_vk_tar])
     with opts.open(images_tar, 'STARE image tar') as images, \
             opts.open(labels_ah_tar, 'STARE labels-ah tar') as ah, \
             opts.open(labels_vk_tar, 'STARE labels-vk tar') as vk:
