@@ -6,7 +6,7 @@ import torch
 
 from mmcv.config import Config
 from mmseg.apis.testing import build_test_model
-from mmseg.apis.visualize import color_mask, error_overlay
+from mmseg.core.visualization import color_mask, error_overlay
 from mmseg.datasets.pipelines import Compose
 
 
