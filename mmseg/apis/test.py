@@ -18,8 +18,7 @@ def _overlay_writer(dataset, show_dir: Optional[str], opacity: float):
     def write(preds: list, data: dict, indices: List[int]) -> None:
         for pred, meta, idx in zip(preds, data['img_metas'][0], indices):
             out_file = osp.join(show_dir, osp.splitext(meta['ori_filename'])[0] + '.png')
-            label_map = pred['pred'] if isinstance(pred, dict) else pred
-            save_error_overlay(meta['filename'], label_map, dataset.get_gt_seg_map_by_idx(idx), out_file,
+            save_error_overlay(meta['filename'], pred.label_map, dataset.get_gt_seg_map_by_idx(idx), out_file,
                                opacity=opacity)
 
     return write
@@ -29,10 +28,11 @@ def single_gpu_test(model, data_loader, show: bool = False, out_dir: Optional[st
                     efficient_test: bool = False, opacity: float = 0.5, pre_eval: bool = False,
                     format_only: bool = False, format_args: Optional[dict] = None,
                     return_prob: bool = False) -> List:
-    """Predict every image of ``data_loader``; with ``pre_eval`` keep only small per-image records.
+    """Predict every image of ``data_loader``: one :class:`~mmseg.core.SegResult` each, or with ``pre_eval``
+    only small per-image records.
 
-    ``return_prob`` keeps raw predictions as ``{'pred', 'prob'}`` dicts when the dataset has FOV masks,
-    so that evaluating them later still scores the FOV AUC.
+    ``return_prob`` keeps the probabilities in the results when the dataset has FOV masks, so that
+    evaluating them later still scores the FOV AUC.
 
     ``out_dir`` receives overlays colouring true positive (green), false positive (red) and false
     negative (blue) pixels of the foreground classes.

@@ -15,8 +15,8 @@ def forward_options(dataset, pre_eval: bool, return_prob: bool) -> dict:
 
 def single_gpu_test(model, data_loader, pre_eval: bool = False, return_prob: bool = False,
                     on_batch: Optional[BatchCallback] = None, progress: bool = True) -> List:
-    """One prediction per image in dataset order, or with ``pre_eval`` the dataset's per-image evaluation
-    records. ``return_prob`` keeps the probabilities of a dataset with FOV masks in
+    """One :class:`~mmseg.core.SegResult` per image in dataset order, or with ``pre_eval`` the dataset's
+    per-image evaluation records. ``return_prob`` keeps the probabilities of a dataset with FOV masks in
     the results (evaluating them later still scores the FOV AUC). ``on_batch``: see :mod:`mmcv.runner.test_loops`."""
     return test_loops.single_gpu_test(model, data_loader, pre_eval=pre_eval, on_batch=on_batch, progress=progress,
                                       forward_kwargs=forward_options(data_loader.dataset, pre_eval, return_prob))
