@@ -16,7 +16,7 @@ _EXPORTS = {
     'rescale_size': 'image', 'imencode': 'image', 'imnormalize_': 'image', 'bgr2rgb': 'image',
     'save_checkpoint': 'checkpoint', 'load_checkpoint': 'checkpoint',
     'MMDataParallel': 'parallel', 'MMDistributedDataParallel': 'parallel', 'is_module_wrapper': 'parallel',
-    'unwrap_model': 'parallel',
+    'unwrap_model': 'parallel', 'has_sync_batchnorm': 'parallel', 'revert_sync_batchnorm': 'parallel',
     'get_logger': 'logging', 'print_log': 'logging',
     'get_dist_info': 'dist', 'init_dist': 'dist', 'master_only': 'dist', 'is_distributed': 'dist',
     'barrier': 'dist', 'collect_results_cpu': 'dist', 'collect_results_gpu': 'dist',

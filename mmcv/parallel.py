@@ -2,7 +2,8 @@
 
 ``MMDataParallel`` serves one device (a GPU or the CPU); ``MMDistributedDataParallel`` runs one
 process per GPU on top of torch's DistributedDataParallel. Both keep the user's model as
-``.module``, so state dicts carry the usual 'module.' prefix.
+``.module``, so state dicts carry the usual 'module.' prefix. SyncBatchNorm needs the second kind on
+CUDA; :func:`revert_sync_batchnorm` turns it into BatchNorm2d for the first (CPU, one process, export).
 """
 from typing import Any, Optional, Sequence, Union
 
@@ -136,3 +137,27 @@ def unwrap_model(module: nn.Module) -> nn.Module:
             module = module._orig_mod
         else:
             return module
+
+
+def has_sync_batchnorm(model: nn.Module) -> bool:
+    """Whether ``model`` holds a SyncBatchNorm layer (which runs only in CUDA process groups)."""
+    return any(isinstance(m, nn.SyncBatchNorm) for m in model.modules())
+
+
+def revert_sync_batchnorm(module: nn.Module) -> nn.Module:
+    """Replace every SyncBatchNorm by a BatchNorm2d with the same state (for CPU, one process or export)."""
+    converted = module
+    if isinstance(module, nn.SyncBatchNorm):
+        converted = nn.BatchNorm2d(module.num_features, module.eps, module.momentum, module.affine,
+                                   module.track_running_stats)
+        if module.affine:
+            with torch.no_grad():
+                converted.weight = module.weight
+                converted.bias = module.bias
+        converted.running_mean = module.running_mean
+        converted.running_var = module.running_var
+        converted.num_batches_tracked = module.num_batches_tracked
+        converted.training = module.training
+    for name, child in module.named_children():
+        converted.add_module(name, revert_sync_batchnorm(child))
+    return converted

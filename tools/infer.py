@@ -57,7 +57,7 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = Config.fromfile(args.config, cfg_options=args.cfg_options)
     model = init_segmentor(cfg, args.checkpoint, device=args.device)
-    pred = inference_segmentor(model, args.img)[0]
+    pred = inference_segmentor(model, args.img)[0].label_map
     img = imread(args.img, channel_order='rgb')
     gt = read_label_map(args.gt) if args.gt else None
     if gt is not None and gt.shape != pred.shape:

@@ -6,7 +6,7 @@ import torch
 
 from mmcv.config import Config
 from mmseg.apis.testing import build_test_model
-from mmseg.apis.visualize import color_mask, error_overlay
+from mmseg.core.visualization import color_mask, error_overlay
 from mmseg.datasets.pipelines import Compose
 
 
@@ -26,7 +26,8 @@ def _test_pipeline(cfg: Config, img) -> Compose:
 
 
 def inference_segmentor(model, img: Union[str, np.ndarray], return_prob: bool = False):
-    """Predict one image (a path or a BGR array); returns a list with one label map (or dict with prob)."""
+    """Predict one image (a path or a BGR array); returns a list with one :class:`~mmseg.core.SegResult` (its
+    ``label_map``, and with ``return_prob`` its ``prob``)."""
     cfg = model.cfg
     device = next(model.parameters()).device
     pipeline = _test_pipeline(cfg, img)

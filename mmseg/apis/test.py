@@ -1,59 +1,45 @@
-"""Run a segmentor over a test loader, in one process or several, and collect per-image results."""
+"""Run a segmentor over a test loader, in one process or several, and collect per-image results (mmseg's API).
+
+The loop itself is :mod:`mmseg.core.evaluation.test_loop`, which the evaluation hooks share; this adds
+mmseg 0.x's signatures and the error overlays of ``out_dir``/``show_dir``.
+"""
 import os.path as osp
 from typing import List, Optional
 
-import torch
-from tqdm import tqdm
-
-from mmcv.dist import collect_results_cpu, collect_results_gpu, get_dist_info
-from mmseg.apis.visualize import save_error_overlay
+from mmseg.core.evaluation import test_loop
+from mmseg.core.visualization import save_error_overlay
 
 
-def _wants_prob(dataset) -> bool:
-    """Probabilities are needed only when the dataset can score AUC inside FOV masks."""
-    return bool(getattr(dataset, 'fov_dir', None))
+def _overlay_writer(dataset, show_dir: Optional[str], opacity: float):
+    """The ``on_batch`` callback that draws each prediction over its image into ``show_dir`` (None: no callback)."""
+    if show_dir is None:
+        return None
 
+    def write(preds: list, data: dict, indices: List[int]) -> None:
+        for pred, meta, idx in zip(preds, data['img_metas'][0], indices):
+            out_file = osp.join(show_dir, osp.splitext(meta['ori_filename'])[0] + '.png')
+            save_error_overlay(meta['filename'], pred.label_map, dataset.get_gt_seg_map_by_idx(idx), out_file,
+                               opacity=opacity)
 
-def _run(model, data_loader, show_dir: Optional[str], opacity: float, pre_eval: bool,
-         progress: bool, return_prob: bool = False) -> list:
-    dataset = data_loader.dataset
-    return_prob = (pre_eval or return_prob) and _wants_prob(dataset)
-    results = []
-    batches = iter(data_loader.batch_sampler) if data_loader.batch_sampler is not None else None
-    bar = tqdm(total=len(data_loader), desc='test', unit='img', disable=not progress, leave=False)
-    model.eval()
-    for data in data_loader:
-        indices = list(next(batches)) if batches is not None else None
-        with torch.no_grad():
-            preds = model(return_loss=False, rescale=True, return_prob=return_prob, **data)
-        if show_dir is not None:
-            for pred, meta, idx in zip(preds, data['img_metas'][0], indices):
-                label_map = pred['pred'] if isinstance(pred, dict) else pred
-                out_file = osp.join(show_dir, osp.splitext(meta['ori_filename'])[0] + '.png')
-                save_error_overlay(meta['filename'], label_map, dataset.get_gt_seg_map_by_idx(idx),
-                                   out_file, opacity=opacity)
-        if pre_eval:
-            preds = dataset.pre_eval(preds, indices=indices)
-        results.extend(preds)
-        bar.update(len(preds))
-    bar.close()
-    return results
+    return write
 
 
 def single_gpu_test(model, data_loader, show: bool = False, out_dir: Optional[str] = None,
                     efficient_test: bool = False, opacity: float = 0.5, pre_eval: bool = False,
                     format_only: bool = False, format_args: Optional[dict] = None,
                     return_prob: bool = False) -> List:
-    """Predict every image of ``data_loader``; with ``pre_eval`` keep only small per-image records.
+    """Predict every image of ``data_loader``: one :class:`~mmseg.core.SegResult` each, or with ``pre_eval``
+    only small per-image records.
 
-    ``return_prob`` keeps raw predictions as ``{'pred', 'prob'}`` dicts when the dataset has FOV masks,
-    so that evaluating them later still scores the FOV AUC.
+    ``return_prob`` keeps the probabilities in the results when the dataset has FOV masks, so that
+    evaluating them later still scores the FOV AUC.
 
     ``out_dir`` receives overlays colouring true positive (green), false positive (red) and false
     negative (blue) pixels of the foreground classes.
     """
     del show, efficient_test, format_only, format_args  # kept for mmseg's signature; unused here
-    return _run(model, data_loader, out_dir, opacity, pre_eval, progress=True, return_prob=return_prob)
+    return test_loop.single_gpu_test(model, data_loader, pre_eval=pre_eval, return_prob=return_prob,
+                                     on_batch=_overlay_writer(data_loader.dataset, out_dir, opacity))
 
 
 def multi_gpu_test(model, data_loader, tmpdir: Optional[str] = None, gpu_collect: bool = False,
@@ -62,13 +48,9 @@ def multi_gpu_test(model, data_loader, tmpdir: Optional[str] = None, gpu_collect
                    opacity: float = 0.5, return_prob: bool = False) -> Optional[List]:
     """Each rank predicts its share; rank 0 returns all results in dataset order, other ranks None.
 
-    ``return_prob``: as in :func:`single_gpu_test`.
+    ``return_prob``, ``show_dir``: as ``return_prob`` and ``out_dir`` of :func:`single_gpu_test`.
     """
     del efficient_test, format_only, format_args
-    rank, _ = get_dist_info()
-    results = _run(model, data_loader, show_dir, opacity, pre_eval, progress=rank == 0, return_prob=return_prob)
-    size = len(data_loader.dataset)
-    if gpu_collect:
-        return collect_results_gpu(results, size)
-    return collect_results_cpu(results, size, tmpdir)
-
+    return test_loop.multi_gpu_test(model, data_loader, tmpdir=tmpdir, gpu_collect=gpu_collect, pre_eval=pre_eval,
+                                    return_prob=return_prob,
+                                    on_batch=_overlay_writer(data_loader.dataset, show_dir, opacity))

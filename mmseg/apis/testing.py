@@ -57,12 +57,13 @@ def run_test(cfg, checkpoint: str, distributed: bool = False, aug_test: bool = F
              keep_raw: bool = False, show_dir: Optional[str] = None, opacity: float = 0.5,
              tmpdir: Optional[str] = None, gpu_collect: bool = False,
              partial_load: bool = False, format_dir: Optional[str] = None) -> Tuple[Optional[list], Optional[dict]]:
-    """Predict the test set of ``cfg`` with ``checkpoint``; returns (raw outputs or None, metrics or None).
+    """Predict the test set of ``cfg`` with ``checkpoint``; returns (label maps or None, metrics or None).
 
     The checkpoint is loaded first and refused if it does not cover the model (unless ``partial_load``)
     or holds NaN/Inf weights.
 
-    With ``eval_metrics`` and no ``keep_raw`` only per-image confusion records are kept (flat memory).
+    With ``eval_metrics`` and no ``keep_raw`` only per-image confusion records are kept (flat memory);
+    ``keep_raw`` returns the label map of every image (int64 [H, W], dataset order), as ``--out`` stores them.
     ``format_dir`` receives the predictions as label PNGs (``dataset.format_results``, mmseg's
     ``--format-only``).
     """
@@ -93,4 +94,4 @@ def run_test(cfg, checkpoint: str, distributed: bool = False, aug_test: bool = F
         metrics = {k: float(v) if hasattr(v, '__float__') else v for k, v in metrics.items()}
     if not keep_raw:
         return None, metrics
-    return [r['pred'].astype(np.int64) if isinstance(r, dict) else r for r in results], metrics
+    return [r.label_map.astype(np.int64, copy=False) for r in results], metrics  # what --out files hold

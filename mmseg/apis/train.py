@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 
 from mmcv.dist import sync_random_seed
-from mmcv.parallel import MMDataParallel, MMDistributedDataParallel
+from mmcv.parallel import MMDataParallel, MMDistributedDataParallel, has_sync_batchnorm, revert_sync_batchnorm
 from mmcv.runner import build_optimizer, build_runner
 from mmseg.core.evaluation import DistEvalHook, EvalHook
 from mmseg.datasets import build_dataloader, build_dataset
@@ -31,29 +31,6 @@ def set_random_seed(seed: int, deterministic: bool = False) -> None:
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
         torch.use_deterministic_algorithms(True, warn_only=True)
-
-
-def revert_sync_batchnorm(module: nn.Module) -> nn.Module:
-    """Replace every SyncBatchNorm by a BatchNorm2d with the same state (for CPU or one process)."""
-    converted = module
-    if isinstance(module, nn.SyncBatchNorm):
-        converted = nn.BatchNorm2d(module.num_features, module.eps, module.momentum, module.affine,
-                                   module.track_running_stats)
-        if module.affine:
-            with torch.no_grad():
-                converted.weight = module.weight
-                converted.bias = module.bias
-        converted.running_mean = module.running_mean
-        converted.running_var = module.running_var
-        converted.num_batches_tracked = module.num_batches_tracked
-        converted.training = module.training
-    for name, child in module.named_children():
-        converted.add_module(name, revert_sync_batchnorm(child))
-    return converted
-
-
-def has_sync_batchnorm(model: nn.Module) -> bool:
-    return any(isinstance(m, nn.SyncBatchNorm) for m in model.modules())
 
 
 def wrap_model(model: nn.Module, cfg, distributed: bool) -> nn.Module:

@@ -11,12 +11,14 @@ from mmcv.logging import print_log
 from mmseg.core.evaluation.metrics import METRICS, check_eval_options, confusion_matrix, pre_eval_to_metrics
 from mmseg.core.evaluation.report import class_table, fov_table, summary_table
 from mmseg.core.evaluation.vessel_metrics import fov_metrics, fov_record
+from mmseg.core.seg_result import SegResult, as_seg_result
 
 from .builder import DATASETS
 from .pipelines import Compose, LoadAnnotations
 from .pipelines.loading import LABEL_SPEC_KEY, LabelSpec
 
-Prediction = Union[np.ndarray, Dict[str, np.ndarray]]
+#: what evaluation takes per image: a SegResult, or a plain label map (mmseg 0.x; no probabilities)
+Prediction = Union[SegResult, np.ndarray]
 
 
 @DATASETS.register_module()
@@ -31,7 +33,8 @@ class CustomDataset(Dataset):
     pixels are left out of losses and metrics; any other value outside the classes is an error naming
     the file when it is loaded (training and evaluation alike). ``classes`` picks (and orders) a subset of
     ``CLASSES``: labels of other classes become ``ignore_index`` through ``label_map``.
-    With ``fov_dir``, evaluation adds the FOV-masked vessel metrics of class 1.
+    With ``fov_dir`` (or predictions that carry their own ``fov``), evaluation adds the FOV-masked vessel
+    metrics of class 1.
     """
     CLASSES: Optional[Sequence[str]] = None
     PALETTE: Optional[Sequence[Sequence[int]]] = None
@@ -188,16 +191,15 @@ class CustomDataset(Dataset):
         return imread(osp.join(self.fov_dir, self.img_infos[index]['fov']), flag='unchanged', backend='pillow')
 
     def _record(self, pred: Prediction, gt: np.ndarray, index: int) -> dict:
-        label_map = pred['pred'] if isinstance(pred, dict) else pred
-        record = dict(confusion=confusion_matrix(label_map, gt, len(self.CLASSES), self.ignore_index))
-        fov = self.get_fov_mask_by_idx(index)
+        result = as_seg_result(pred, f'the prediction of image {index}')
+        record = dict(confusion=confusion_matrix(result.label_map, gt, len(self.CLASSES), self.ignore_index))
+        fov = result.fov if result.fov is not None else self.get_fov_mask_by_idx(index)
         if fov is not None:
-            prob = pred.get('prob') if isinstance(pred, dict) else None
-            record['fov'] = fov_record(label_map, gt, fov, prob, self.ignore_index)
+            record['fov'] = fov_record(result.label_map, gt, fov, result.prob, self.ignore_index)
         return record
 
     def pre_eval(self, preds: Union[Prediction, List[Prediction]], indices: Union[int, List[int]]) -> List[dict]:
-        """Per-image evaluation records of predictions (label maps, or dicts with 'pred' and 'prob').
+        """Per-image evaluation records of predictions (SegResults, or plain label maps).
 
         A record holds the confusion matrix and, with FOV masks, the vessel counts and P(vessel)
         histograms inside the FOV: a few KB per image whatever the image size.
@@ -214,7 +216,7 @@ class CustomDataset(Dataset):
 
     def evaluate(self, results: list, metric: Union[str, Sequence[str]] = 'mIoU', logger=None,
                  gt_seg_maps: Optional[Sequence[np.ndarray]] = None, **kwargs) -> Dict[str, float]:
-        """Score ``results``: records from :meth:`pre_eval`, or predictions in dataset order.
+        """Score ``results``: records from :meth:`pre_eval`, or predictions (SegResults or label maps) in dataset order.
 
         Returns fractions: 'aAcc', the class means ('mIoU', 'mDice', 'mAcc', ...), per-class values
         ('IoU.vessel', ...) and, with FOV masks, 'fov.Se', 'fov.Sp', 'fov.Acc', 'fov.AUC', 'fov.F1'.
@@ -244,8 +246,8 @@ class CustomDataset(Dataset):
         if fov_records:
             fov = fov_metrics(fov_records)
             note = None if not np.isnan(fov['AUC']) else (
-                'AUC is NaN: it needs vessel probabilities (predictions as dicts with "prob", '
-                'i.e. test with return_prob=True); these results are label maps only.')
+                'AUC is NaN: it needs vessel probabilities (SegResults with prob, i.e. test with '
+                'return_prob=True); these results are label maps only.')
             print_log(f'Vessel metrics inside the FOV masks ({self.CLASSES[1]!r} vs the rest):\n'
                       + fov_table(fov, note), logger)
             eval_results.update((f'fov.{key}', value) for key, value in fov.items())
@@ -257,7 +259,7 @@ class CustomDataset(Dataset):
         indices = list(range(len(results))) if indices is None else indices
         files = []
         for pred, idx in zip(results, indices):
-            label_map = pred['pred'] if isinstance(pred, dict) else pred
+            label_map = as_seg_result(pred, f'the prediction of image {idx}').label_map
             name = self.img_infos[idx]['filename']
             out_file = osp.join(imgfile_prefix, name[:len(name) - len(self.img_suffix)] + '.png')
             imwrite(np.asarray(label_map, dtype=np.uint8), out_file)

@@ -11,7 +11,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 
 from mmcv.image import bgr2rgb
-from mmseg.apis.visualize import blend
+from mmseg.core.visualization import blend
 from mmseg.datasets import build_dataset
 
 #: formatting steps that turn arrays into tensors and drop keys: not needed to look at a sample

@@ -12,21 +12,13 @@ import numpy as np
 
 from mmcv.fileio import atomic_write, dump, mkdir_or_exist
 from mmseg.core.evaluation.metrics import confusion_matrix
+from mmseg.core.seg_result import as_seg_result
 
 BASENAME = 'confusion_matrix'
 
 
-def _label_map_of(result, index: int, source: str) -> np.ndarray:
-    pred = result['pred'] if isinstance(result, dict) and 'pred' in result else result
-    if not isinstance(pred, np.ndarray) or pred.ndim != 2:
-        raise TypeError(f'{source}: result {index} is {type(result).__name__}'
-                        f'{getattr(pred, "shape", "")}; expected a 2-D label map (numpy array), as '
-                        'tools/test.py --out writes')
-    return pred
-
-
 def dataset_confusion_matrix(dataset, results: Sequence, source: str = 'results') -> np.ndarray:
-    """Sum over images of the ``[gt, pred]`` pixel counts of ``results`` (label maps in dataset order).
+    """Sum over images of the ``[gt, pred]`` pixel counts of ``results`` (label maps or SegResults in dataset order).
 
     ``source`` names where the results came from, for error messages.
     """
@@ -39,7 +31,7 @@ def dataset_confusion_matrix(dataset, results: Sequence, source: str = 'results'
     num_classes = len(dataset.CLASSES)
     total = np.zeros((num_classes, num_classes), dtype=np.int64)
     for index, result in enumerate(results):
-        pred = _label_map_of(result, index, source)
+        pred = as_seg_result(result, f'{source}: result {index}').label_map
         try:
             total += confusion_matrix(pred, dataset.get_gt_seg_map_by_idx(index), num_classes,
                                       dataset.ignore_index)

@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 
 from mmcv.fileio import atomic_write
-from mmseg.apis.train import revert_sync_batchnorm
+from mmcv.parallel import revert_sync_batchnorm
 
 ONNX_MISSING = 'ONNX export needs the onnx package: pip install onnx (and onnxruntime for --verify)'
 

@@ -6,6 +6,7 @@ import torch
 
 from mmcv.config import Config
 from mmcv.image import imread
+from mmseg.core import SegResult
 from mmseg.datasets import CustomDataset, DRIVEDataset, RepeatDataset, build_dataset
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -90,7 +91,7 @@ def test_pre_eval_and_evaluate_perfect_predictions(drive_root, capsys):
     dataset = _drive(drive_root, fov_dir='masks/validation')
     gts = list(dataset.get_gt_seg_maps())
     probs = [g.astype(np.float16) * 0.9 + 0.05 for g in gts]
-    records = dataset.pre_eval([dict(pred=g.astype(np.uint8), prob=p) for g, p in zip(gts, probs)], [0, 1, 2])
+    records = dataset.pre_eval([SegResult(g.astype(np.uint8), prob=p) for g, p in zip(gts, probs)], [0, 1, 2])
     assert set(records[0]) == {'confusion', 'fov'} and records[0]['confusion'].shape == (2, 2)
     results = dataset.evaluate(records, metric=['mIoU', 'mDice'])
     assert results['aAcc'] == 1.0 and results['mDice'] == 1.0 and results['IoU.vessel'] == 1.0
@@ -121,9 +122,39 @@ def test_evaluate_without_fov_masks_has_no_fov_keys(drive_root):
 def test_format_results_writes_label_pngs(drive_root, tmp_path):
     dataset = _drive(drive_root)
     gts = list(dataset.get_gt_seg_maps())
-    files = dataset.format_results([dict(pred=gts[2])], str(tmp_path / 'out'), indices=[2])
-    assert files == [str(tmp_path / 'out' / '03.png')]
+    files = dataset.format_results([SegResult(gts[2]), gts[1]], str(tmp_path / 'out'), indices=[2, 1])
+    assert files == [str(tmp_path / 'out' / '03.png'), str(tmp_path / 'out' / '02.png')]
     assert np.array_equal(imread(files[0], flag='unchanged'), gts[2])
+    assert np.array_equal(imread(files[1], flag='unchanged'), gts[1])
+
+
+def test_mmseg0x_label_arrays_and_seg_results_score_the_same(drive_root):
+    dataset = _drive(drive_root, fov_dir='masks/validation')
+    rng = np.random.RandomState(0)
+    preds = [rng.randint(0, 2, size=g.shape).astype(np.int64) for g in dataset.get_gt_seg_maps()]
+    from_arrays = dataset.evaluate(dataset.pre_eval(preds, [0, 1, 2]), metric='mDice', logger='silent')
+    from_results = dataset.evaluate([SegResult(p) for p in preds], metric='mDice', logger='silent')
+    assert from_arrays == pytest.approx(from_results, nan_ok=True) and 0 < from_arrays['mDice'] < 1
+
+
+def test_a_fov_mask_given_with_the_prediction_is_scored(drive_root):
+    dataset = _drive(drive_root)  # no fov_dir: without the predictions' own masks there are no FOV metrics
+    gts = list(dataset.get_gt_seg_maps())
+    fovs = [np.zeros_like(g) for g in gts]
+    for fov in fovs:
+        fov[:, :fov.shape[1] // 2] = 1
+    preds = [np.where(np.arange(g.shape[1]) < g.shape[1] // 2, g, 1 - g) for g in gts]  # wrong outside the FOV
+    results = dataset.evaluate([SegResult(p, fov=f) for p, f in zip(preds, fovs)], metric='mDice', logger='silent')
+    assert results['fov.Acc'] == 1.0 and results['aAcc'] < 0.9
+
+
+def test_a_prediction_of_another_type_is_a_clear_error(drive_root):
+    dataset = _drive(drive_root)
+    gt = dataset.get_gt_seg_map_by_idx(0)
+    with pytest.raises(TypeError, match=r"image 0 is dict; expected a 2-D label map .*SegResult\(label_map"):
+        dataset.pre_eval([dict(pred=gt, prob=gt.astype(np.float16))], [0])
+    with pytest.raises(ValueError, match=r'SegResult.prob must be None or an array of the label map'):
+        SegResult(gt, prob=np.zeros((3, 3)))
 
 
 def test_repeat_dataset(drive_root):

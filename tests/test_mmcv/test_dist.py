@@ -25,15 +25,29 @@ TWO_RANKS = textwrap.dedent('''
     from mmcv.dist import (all_reduce_mean, barrier, close_dist, collect_results_cpu, collect_results_gpu,
                            get_dist_info, init_dist, is_distributed, master_only, sync_random_seed)
 
+    from dataclasses import dataclass
+    from mmcv.npz_tree import register_record
+
+    @register_record('tests.Prediction')
+    @dataclass
+    class Prediction:  # a registered result type, like mmseg's SegResult
+        label_map: np.ndarray
+        prob: object = None
+
     init_dist('pytorch')
     rank, world_size = get_dist_info()
-    part = [f'sample{i}' for i in [0, 1, 2, 3, 4, 0][rank::world_size]]
+    indices = [0, 1, 2, 3, 4, 0][rank::world_size]
+    part = [f'sample{i}' for i in indices]
+    predictions = [Prediction(np.full((2, 3), i), None if i % 2 else np.full((2, 3), i / 10)) for i in indices]
     user_tmpdir = sys.argv[1]
     np.random.seed(rank)  # unsynchronised seeds would differ between ranks
     out = dict(rank=rank, world_size=world_size, distributed=is_distributed(),
                cpu_default=collect_results_cpu(part, 5),
                cpu_user=collect_results_cpu(part, 5, tmpdir=user_tmpdir),
                gpu=collect_results_gpu(part, 5),
+               records=[None if r is None else [type(r).__name__, r.label_map.tolist(),
+                                                None if r.prob is None else r.prob.tolist()]
+                        for r in collect_results_cpu(predictions, 5) or [None]],
                seed=sync_random_seed(),
                given_seed=sync_random_seed(100 + rank),
                mean=all_reduce_mean(torch.tensor([float(rank)])).item(),
@@ -102,6 +116,12 @@ def test_collect_results_restores_dataset_order_on_rank_0(two_ranks):
     for key in ('cpu_default', 'cpu_user', 'gpu'):
         assert two_ranks[0][key] == expected, key
         assert two_ranks[1][key] is None, key
+
+
+def test_collect_results_cpu_gathers_registered_result_records(two_ranks):
+    expected = [['Prediction', [[i] * 3] * 2, None if i % 2 else [[i / 10] * 3] * 2] for i in range(5)]
+    assert two_ranks[0]['records'] == expected
+    assert two_ranks[1]['records'] == [None]
 
 
 def test_collect_results_cpu_cleans_up_only_its_own_files(two_ranks):

@@ -3,6 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from mmseg.core import SegResult
 from mmseg.models import EncoderDecoder, build_segmentor
 from mmseg.models.segmentors.encoder_decoder import _window_boxes
 
@@ -66,7 +67,8 @@ def test_whole_inference_at_drive_size_returns_label_maps_at_the_original_size()
     model = build_segmentor(tiny_segmentor()).eval()
     with torch.no_grad():
         preds = model(img=[torch.randn(1, 3, 584, 565)], img_metas=[metas(584, 565)], return_loss=False)
-    assert len(preds) == 1 and preds[0].shape == (584, 565) and preds[0].dtype == np.int64
+    assert len(preds) == 1 and isinstance(preds[0], SegResult) and preds[0].prob is None
+    assert preds[0].label_map.shape == (584, 565) and preds[0].label_map.dtype == np.int64
 
 
 def test_rescale_drops_padding_and_resizes_to_ori_shape():
@@ -77,8 +79,8 @@ def test_rescale_drops_padding_and_resizes_to_ori_shape():
         (pred,) = model.simple_test(img, meta)
         logit = model.encode_decode(img, meta)[:, :, :30, :36]
         expected = F.interpolate(logit, size=(50, 60), mode='bilinear', align_corners=False).argmax(1)[0]
-    assert pred.shape == (50, 60)
-    np.testing.assert_array_equal(pred, expected.numpy())
+    assert pred.label_map.shape == (50, 60)
+    np.testing.assert_array_equal(pred.label_map, expected.numpy())
 
 
 def test_return_prob_gives_the_vessel_probability():
@@ -88,9 +90,9 @@ def test_return_prob_gives_the_vessel_probability():
         results = model.simple_test(img, metas(32, 32, 2), return_prob=True)
         prob = F.softmax(model.encode_decode(img, metas(32, 32, 2)), dim=1)[:, 1]
     assert len(results) == 2
-    assert results[0]['pred'].dtype == np.uint8 and results[0]['prob'].dtype == np.float16
-    np.testing.assert_allclose(results[1]['prob'], prob[1].numpy(), atol=1e-3)
-    np.testing.assert_array_equal(results[1]['pred'], (prob[1] > 0.5).numpy())
+    assert results[0].label_map.dtype == np.uint8 and results[0].prob.dtype == np.float16
+    np.testing.assert_allclose(results[1].prob, prob[1].numpy(), atol=1e-3)
+    np.testing.assert_array_equal(results[1].label_map, (prob[1] > 0.5).numpy())
 
 
 def test_window_boxes_cover_the_image_with_equal_windows():
@@ -139,8 +141,8 @@ def test_flip_and_multi_scale_test_average_the_views():
         results = model(img=[img, img.flip(3), big], img_metas=[metas(32, 48), flipped_meta, big_meta],
                         return_loss=False, return_prob=True)
     expected = (plain + unflipped + rescaled) / 3
-    np.testing.assert_allclose(results[0]['prob'], expected[0, 1].numpy(), atol=1e-3)
-    np.testing.assert_array_equal(results[0]['pred'], expected[0].argmax(0).numpy())
+    np.testing.assert_allclose(results[0].prob, expected[0, 1].numpy(), atol=1e-3)
+    np.testing.assert_array_equal(results[0].label_map, expected[0].argmax(0).numpy())
 
 
 @pytest.mark.parametrize('threshold, expected', [(0.0, 1), (1.0, 0)])
@@ -152,7 +154,7 @@ def test_binary_mode_thresholds_the_vessel_probability(threshold, expected):
     model.eval()
     with torch.no_grad():
         (result,) = model.simple_test(torch.randn(1, 3, 32, 32), metas(32, 32), return_prob=True)
-    assert (result['pred'] == expected).all() and 0 <= result['prob'].min() <= result['prob'].max() <= 1
+    assert (result.label_map == expected).all() and 0 <= result.prob.min() <= result.prob.max() <= 1
 
 
 def test_fast_test_mode_predicts_with_the_pruned_output():
@@ -204,7 +206,7 @@ def test_unet_with_fcn_heads_trains_and_slides_mmseg_int_windows():
     model.eval()
     with torch.no_grad():
         (pred,) = model.simple_test(torch.randn(1, 3, 48, 80), metas(48, 80))
-    assert pred.shape == (48, 80)
+    assert pred.label_map.shape == (48, 80)
 
 
 @pytest.mark.parametrize('overrides, message', [

@@ -39,5 +39,5 @@ def test_whole_mode_flip_test_restores_padding_size_and_orientation(direction, d
             return F.softmax(F.interpolate(logit, size=(90, 102), mode='bilinear', align_corners=False), dim=1)
 
         expected = (restored_prob(padded) + restored_prob(flipped).flip(dim)) / 2
-    assert result['prob'].shape == (90, 102)
-    np.testing.assert_allclose(result['prob'], expected[0, 1].numpy(), atol=1e-3)  # prob is float16
+    assert result.prob.shape == (90, 102)
+    np.testing.assert_allclose(result.prob, expected[0, 1].numpy(), atol=1e-3)  # prob is float16

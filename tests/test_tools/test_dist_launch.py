@@ -115,11 +115,13 @@ def test_one_failing_rank_ends_the_job(tiny_config, tmp_path):
 def test_dist_test_matches_single_process(load_tool, cli_state, tiny_config, tiny_checkpoint, tmp_path):
     single_dir, dist_dir = tmp_path / 'single', tmp_path / 'dist'
     load_tool('test').main([tiny_config, tiny_checkpoint, '--eval', 'mDice', '--work-dir', str(single_dir)])
-    result = launch('tools/dist_test.sh', tiny_config, tiny_checkpoint, '2', '--eval', 'mDice',
+    out = dist_dir / 'results.pkl'  # --out keeps whole results (with probabilities) that the ranks exchange as files
+    result = launch('tools/dist_test.sh', tiny_config, tiny_checkpoint, '2', '--eval', 'mDice', '--out', str(out),
                     '--work-dir', str(dist_dir), cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     (single_json,), (dist_json,) = single_dir.glob('eval_*.json'), dist_dir.glob('eval_*.json')
     single, dist = load(str(single_json))['metric'], load(str(dist_json))['metric']
-    assert dist.keys() == single.keys() and 'mDice' in dist
+    assert dist.keys() == single.keys() and 'mDice' in dist and 'fov.AUC' in dist
     for key, value in single.items():
         assert dist[key] == pytest.approx(value, abs=1e-6), key
+    assert [pred.ndim for pred in load(str(out))] == [2, 2]  # label maps, as without a process group

@@ -42,8 +42,8 @@ def test_array_and_path_inputs_give_the_same_prediction(tiny_config, tiny_checkp
     from mmseg.apis import inference_segmentor, init_segmentor
     img_file, _ = validation_pair(tiny_drive)
     model = init_segmentor(tiny_config, tiny_checkpoint, device='cpu')
-    from_path = inference_segmentor(model, img_file)[0]
-    from_array = inference_segmentor(model, imread(img_file))[0]
+    from_path = inference_segmentor(model, img_file)[0].label_map
+    from_array = inference_segmentor(model, imread(img_file))[0].label_map
     assert from_path.shape == imread(img_file).shape[:2]
     np.testing.assert_array_equal(from_array, from_path)
 

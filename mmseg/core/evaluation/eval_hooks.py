@@ -1,16 +1,10 @@
-"""Evaluation hooks: mmcv's EvalHook/DistEvalHook driven by mmseg's test loops with pre-eval records."""
+"""Evaluation hooks: mmcv's EvalHook/DistEvalHook driven by mmseg's test loop with pre-eval records."""
+import functools
+
 from mmcv.runner import DistEvalHook as _DistEvalHook
 from mmcv.runner import EvalHook as _EvalHook
 
-
-def _single_test(model, data_loader):
-    from mmseg.apis.test import single_gpu_test
-    return single_gpu_test(model, data_loader, pre_eval=True)
-
-
-def _multi_test(model, data_loader, tmpdir=None, gpu_collect=False):
-    from mmseg.apis.test import multi_gpu_test
-    return multi_gpu_test(model, data_loader, tmpdir=tmpdir, gpu_collect=gpu_collect, pre_eval=True)
+from .test_loop import multi_gpu_test, single_gpu_test
 
 
 class EvalHook(_EvalHook):
@@ -20,7 +14,7 @@ class EvalHook(_EvalHook):
     """
 
     def __init__(self, *args, pre_eval: bool = True, efficient_test: bool = False, **kwargs):
-        kwargs.setdefault('test_fn', _single_test)
+        kwargs.setdefault('test_fn', functools.partial(single_gpu_test, pre_eval=True))
         super().__init__(*args, **kwargs)
 
 
@@ -28,5 +22,5 @@ class DistEvalHook(_DistEvalHook):
     """Distributed evaluation: every rank tests its share, rank 0 scores."""
 
     def __init__(self, *args, pre_eval: bool = True, efficient_test: bool = False, **kwargs):
-        kwargs.setdefault('test_fn', _multi_test)
+        kwargs.setdefault('test_fn', functools.partial(multi_gpu_test, pre_eval=True))
         super().__init__(*args, **kwargs)

@@ -3,13 +3,13 @@ from abc import ABCMeta, abstractmethod
 from collections import OrderedDict
 from typing import AbstractSet, Dict, FrozenSet, List, Sequence, Tuple, Union
 
-import numpy as np
 import torch
 from torch import nn
 
 from mmcv.dist import all_reduce_mean, is_distributed
+from mmseg.core.seg_result import SegResult
 
-TestResult = Union[np.ndarray, Dict[str, np.ndarray]]
+TestResult = SegResult  # one per image: label map, and probabilities when asked for (return_prob)
 
 
 class BaseSegmentor(nn.Module, metaclass=ABCMeta):

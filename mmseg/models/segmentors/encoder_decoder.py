@@ -160,8 +160,8 @@ class EncoderDecoder(BaseSegmentor):
 
     def simple_test(self, img: torch.Tensor, img_meta: List[dict], rescale: bool = True,
                     return_prob: bool = False) -> List[TestResult]:
-        """Label maps (int64 [H, W]) or, with ``return_prob``, dicts of 'pred' (uint8) and 'prob' (float16
-        P(class 1)), one per image."""
+        """One :class:`~mmseg.core.SegResult` per image: its label map (int64 [H, W]) or, with ``return_prob``,
+        its label map (uint8) and ``prob`` (float16 P(class 1))."""
         return self._format_results(self.inference(img, img_meta, rescale), return_prob)
 
     def aug_test(self, imgs: List[torch.Tensor], img_metas: List[List[dict]], rescale: bool = True,
@@ -189,10 +189,10 @@ class EncoderDecoder(BaseSegmentor):
             fg_prob = prob[:, 1]
             pred = prob.argmax(dim=1)
         if not return_prob:
-            return list(pred.cpu().numpy())
+            return [TestResult(label_map=p) for p in pred.cpu().numpy()]
         preds = pred.to(torch.uint8).cpu().numpy()
         probs = fg_prob.to(torch.float16).cpu().numpy()
-        return [dict(pred=p, prob=q) for p, q in zip(preds, probs)]
+        return [TestResult(label_map=p, prob=q) for p, q in zip(preds, probs)]
 
 
 def _window_boxes(height: int, width: int, crop_size: Sequence[int], stride: Sequence[int]) -> List[Box]:
