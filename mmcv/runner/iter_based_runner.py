@@ -267,6 +267,13 @@ class IterBasedRunner:
             self._max_iters = max_iters
         if self._max_iters is None:
             raise ValueError('max_iters is not set: give it to IterBasedRunner(...) or run(...)')
+        if self._iter > self._max_iters:  # resumed past the end: exiting 0 having trained nothing would hide it
+            raise ValueError(f'the resumed checkpoint is at iteration {self._iter}, beyond runner.max_iters='
+                             f'{self._max_iters}: nothing to train; raise runner.max_iters or resume an earlier '
+                             'checkpoint')
+        if self._iter == self._max_iters and self._iter > 0:
+            self.logger.warning(f'the resumed checkpoint is at iteration {self._iter} = runner.max_iters: the run '
+                                'is complete, nothing to train')
         self.logger.info(f'Start running, work_dir: {self.work_dir}')
         self.logger.info(f'Hooks will be executed in the following order:\n{self.get_hook_info()}')
         self.logger.info(f'workflow: {list(workflow)}, max: {self._max_iters} iters')

@@ -220,3 +220,14 @@ def test_partial_load_starts_from_the_weights_that_fit(train_tool, tiny_config, 
     train_tool.main([*argv[:1], '--partial-load', *argv[1:]])
     trained = torch.load(str(work_dir / 'latest.pth'), map_location='cpu', weights_only=True)['state_dict']
     assert torch.equal(trained['backbone.conv1.weight'], backbone['backbone.conv1.weight'])  # lr 0: as loaded
+
+
+@pytest.mark.slow
+def test_resuming_past_max_iters_is_an_error_not_a_silent_success(train_tool, tiny_config, tmp_path):
+    work_dir = str(tmp_path / 'work')
+    common = [tiny_config, '--work-dir', work_dir, '--no-validate', '--cfg-options', *SHORT_RUN]
+    train_tool.main([*common, 'runner.max_iters=2'])
+    latest = osp.join(work_dir, 'latest.pth')
+    with pytest.raises(ValueError, match=r'at iteration 2.*runner.max_iters=1: nothing to train'):
+        train_tool.main([*common, 'runner.max_iters=1', '--resume-from', latest])
+    assert checkpoint_meta(latest)['iter'] == 2, 'the refused run must leave the checkpoint alone'
