@@ -17,6 +17,7 @@ from mmcv.dist import close_dist, get_dist_info, init_dist  # noqa: E402
 from mmcv.fileio import mkdir_or_exist  # noqa: E402
 from mmseg import __version__  # noqa: E402
 from mmseg.apis import init_random_seed, set_random_seed, train_segmentor  # noqa: E402
+from mmseg.apis.config_checks import check_schedule  # noqa: E402
 from mmseg.datasets import build_dataset  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.utils.collect_env import env_text  # noqa: E402
@@ -116,6 +117,7 @@ def setup_cfg(args) -> Config:
     if args.gpus is None and args.gpu_ids is None:
         cfg.gpu_ids = [args.gpu_id]
     cfg.auto_resume = args.auto_resume
+    check_schedule(cfg)  # before the work dir is made: a bad value names its key, not a runner TypeError
     return cfg
 
 

@@ -231,3 +231,16 @@ def test_resuming_past_max_iters_is_an_error_not_a_silent_success(train_tool, ti
     with pytest.raises(ValueError, match=r'at iteration 2.*runner.max_iters=1: nothing to train'):
         train_tool.main([*common, 'runner.max_iters=1', '--resume-from', latest])
     assert checkpoint_meta(latest)['iter'] == 2, 'the refused run must leave the checkpoint alone'
+
+
+@pytest.mark.parametrize('option, key', [
+    ('runner.max_iters=two', 'runner.max_iters'), ('runner.max_iters=0', 'runner.max_iters'),
+    ('runner.type=EpochBasedRunner', 'runner.type'), ('checkpoint_config.interval=1.5', 'checkpoint_config.interval'),
+    ('evaluation.interval=0', 'evaluation.interval'), ('evaluation.metric=3', 'evaluation.metric'),
+    ('log_config.interval=x', 'log_config.interval'), ('lr_config.power=high', 'lr_config.power'),
+    ('lr_config.policy=sawtooth', 'lr_config'), ('lr_config.warmup=linear', 'lr_config')])
+def test_schedule_values_are_checked_before_the_work_dir_exists(train_tool, tiny_config, tmp_path, option, key):
+    work_dir = tmp_path / 'never'
+    with pytest.raises(ValueError, match=rf'config: {key}[.=]'):
+        train_tool.main([tiny_config, '--work-dir', str(work_dir), '--cfg-options', option])
+    assert not work_dir.exists(), 'nothing may be written for a config that cannot run'
