@@ -32,7 +32,9 @@ def parse_args(argv=None):
     parser.add_argument('--load-from', help='the checkpoint file to load weights from')
     parser.add_argument('--partial-load', action='store_true', help='let --load-from (or load_from) hold only '
                         'some of the model\'s weights (sets load_from_partial=True); by default it must hold them all')
-    parser.add_argument('--resume-from', help='the checkpoint file to resume from')
+    parser.add_argument('--resume-from', help='the checkpoint file to resume from: weights, optimizer state and '
+                        'settings (lr, momentum... win over the config, with a warning), iteration, RNG and '
+                        'loader positions continue exactly; use --load-from to start afresh from its weights')
     parser.add_argument('--auto-resume', action='store_true',
                         help='resume from the newest checkpoint in the work dir, if there is one')
     parser.add_argument('--no-validate', action='store_true',

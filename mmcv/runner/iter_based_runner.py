@@ -22,6 +22,8 @@ from .iter_loader import IterLoader
 from .log_buffer import LogBuffer
 from .loss_guard import LossGuard
 from .priority import Priority, get_priority
+from .resume_checks import (check_optimizer_class, check_param_groups, describe_differences, optimizer_type,
+                            setting_differences)
 
 LATEST = 'latest.pth'
 
@@ -312,6 +314,8 @@ class IterBasedRunner:
         meta = dict(meta or {})
         meta.update(self.meta)
         meta.update(iter=done, epoch=self._epoch, data_loaders=[loader.state_dict() for loader in self._iter_loaders])
+        if save_optimizer and self.optimizer is not None:
+            meta['optimizer_type'] = optimizer_type(self.optimizer)
         filename = filename_tmpl.format(done)
         path = osp.join(out_dir, filename)
         try:
@@ -354,14 +358,33 @@ class IterBasedRunner:
         self._epoch = int(meta.get('epoch', 0))
         self.meta.setdefault('hook_msgs', {}).update(meta.get('hook_msgs', {}))
         if resume_optimizer and 'optimizer' in ckpt and self.optimizer is not None:
-            if isinstance(self.optimizer, dict):
-                for name, optimizer in self.optimizer.items():
-                    optimizer.load_state_dict(ckpt['optimizer'][name])
-            else:
-                self.optimizer.load_state_dict(ckpt['optimizer'])
+            self._resume_optimizer(ckpt['optimizer'], meta.get('optimizer_type'), checkpoint)
         self._resumed = {'rng': ckpt.get('rng'), 'scaler': ckpt.get('scaler'),
                          'data_loaders': meta.get('data_loaders')}
-        self.logger.info(f'resumed from {checkpoint} at iter {self._iter}')
+        restored = ['weights'] + (['optimizer state and settings'] if resume_optimizer and 'optimizer' in ckpt else [])
+        restored += [name for name, key in (('RNG states', 'rng'), ('AMP scaler', 'scaler')) if ckpt.get(key) is not None]
+        restored += ['data loader positions'] if meta.get('data_loaders') is not None else []
+        self.logger.info(f'resumed from {checkpoint} at iter {self._iter}: restored {", ".join(restored)}; '
+                         'the lr schedule continues from there')
+
+    def _resume_optimizer(self, state, saved_type, checkpoint: str) -> None:
+        """Load the saved optimizer state(s) after checking they fit; warn about settings the config changes."""
+        if isinstance(self.optimizer, dict):
+            if not isinstance(state, dict) or set(state) != set(self.optimizer):
+                raise ValueError(f'cannot resume from {checkpoint}: it holds the optimizers '
+                                 f'{sorted(state) if isinstance(state, dict) else "one optimizer"}, the config builds '
+                                 f'{sorted(self.optimizer)}')
+            pairs = [(f'optimizer.{name}', opt, state[name], (saved_type or {}).get(name) if isinstance(
+                saved_type, dict) else None) for name, opt in self.optimizer.items()]
+        else:
+            pairs = [('optimizer', self.optimizer, state, saved_type if isinstance(saved_type, str) else None)]
+        for key, optimizer, saved, saved_name in pairs:
+            check_optimizer_class(optimizer, saved, saved_name, checkpoint, key)
+            check_param_groups(optimizer, saved, checkpoint, key)
+            diffs = setting_differences(optimizer, saved)
+            if diffs:
+                self.logger.warning(describe_differences(diffs, checkpoint, key))
+            optimizer.load_state_dict(saved)
 
     def _apply_resumed_state(self) -> None:
         """Hand the state read by resume() to the parts created when the run starts."""

@@ -124,3 +124,73 @@ def test_resume_stays_strict_and_refuses_nonfinite_weights(tmp_path):
     torch.save(ckpt, tmp_path / 'nan.pth')
     with pytest.raises(FloatingPointError, match=r'nan\.pth: NaN or Inf .*norm\.running_mean'):
         make_runner(tmp_path, ToyModel()).resume(str(tmp_path / 'nan.pth'))
+
+
+def _runner_with(work_dir, optimizer_cfg, max_iters=4, model=None):
+    import logging
+
+    from mmcv.runner import IterBasedRunner, build_optimizer
+    model = model or ToyModel()
+    return IterBasedRunner(model, build_optimizer(model, optimizer_cfg), work_dir=str(work_dir),
+                           logger=logging.getLogger('mmcv.test'), max_iters=max_iters)
+
+
+def _train_with(work_dir, optimizer_cfg, max_iters=2):
+    runner = _runner_with(work_dir, optimizer_cfg, max_iters)
+    runner.register_training_hooks(dict(policy='poly', power=0.9, min_lr=1e-4, by_epoch=False), dict(),
+                                   dict(by_epoch=False, interval=max_iters))
+    runner.run([make_loader()], [('train', 1)])
+    return str(work_dir / 'latest.pth')
+
+
+ADAMW = dict(type='AdamW', lr=1e-3, weight_decay=1e-2)
+SGD = dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4)
+
+
+def test_checkpoint_records_the_optimizer_class(tmp_path):
+    ckpt = _load_checkpoint(_train_with(tmp_path, ADAMW))
+    assert ckpt['meta']['optimizer_type'] == 'AdamW'
+
+
+@pytest.mark.parametrize('recorded', [True, False], ids=['recorded', 'inferred-from-state'])
+def test_resuming_adamw_as_sgd_names_both_optimizers(tmp_path, recorded):
+    path = _train_with(tmp_path, ADAMW)
+    if not recorded:  # a checkpoint from before the class was recorded
+        ckpt = _load_checkpoint(path)
+        del ckpt['meta']['optimizer_type']
+        path = str(tmp_path / 'old.pth')
+        torch.save(ckpt, path)
+    with pytest.raises(TypeError, match=r'saved by AdamW.*builds SGD \(optimizer\.type\).*optimizer\.type=AdamW'):
+        _runner_with(tmp_path, SGD).resume(path)
+
+
+def test_resuming_with_the_same_optimizer_class_is_quiet(tmp_path, caplog):
+    path = _train_with(tmp_path, ADAMW)
+    with caplog.at_level('WARNING', logger='mmcv.test'):
+        runner = _runner_with(tmp_path, ADAMW)
+        runner.resume(path)
+    assert not [r for r in caplog.records if r.levelname == 'WARNING']
+    assert runner.iter == 2
+
+
+def test_resuming_warns_that_the_checkpoint_settings_win_over_the_config(tmp_path, caplog):
+    """--resume-from with --cfg-options optimizer.lr=0.5: the saved lr continues, and the log says so."""
+    path = _train_with(tmp_path, SGD)
+    with caplog.at_level('INFO', logger='mmcv.test'):
+        runner = _runner_with(tmp_path, dict(SGD, lr=0.5, momentum=0.5), max_iters=4)
+        runner.register_training_hooks(dict(policy='poly', power=0.9, min_lr=1e-4, by_epoch=False), dict())
+        runner.resume(path)
+    warning = [r.getMessage() for r in caplog.records if r.levelname == 'WARNING']
+    assert len(warning) == 1, warning
+    assert 'lr 0.5 (checkpoint 0.01)' in warning[0] and 'momentum 0.5 (checkpoint 0.9)' in warning[0]
+    assert 'load_from=' in warning[0]
+    assert any('restored weights, optimizer state and settings' in r.getMessage() for r in caplog.records)
+    runner.run([make_loader()], [('train', 1)])
+    assert runner.optimizer.param_groups[0]['initial_lr'] == 0.01  # the checkpoint's base lr won
+
+
+def test_resuming_with_other_param_groups_is_refused(tmp_path):
+    path = _train_with(tmp_path, SGD)
+    cfg = dict(SGD, paramwise_cfg=dict(custom_keys={'head': dict(lr_mult=0.1)}))
+    with pytest.raises(ValueError, match='parameter groups'):
+        _runner_with(tmp_path, cfg).resume(path)
