@@ -8,9 +8,10 @@ from torch.utils.data import Dataset
 from mmcv.fileio import scandir
 from mmcv.image import imread, imwrite
 from mmcv.logging import print_log
-from mmseg.core.evaluation.metrics import METRICS, check_eval_options, confusion_matrix, pre_eval_to_metrics
+from mmseg.core.evaluation.metrics import (METRICS, check_eval_options, confusion_matrix, pre_eval_to_metrics,
+                                           total_area_to_metrics)
 from mmseg.core.evaluation.report import class_table, fov_table, summary_table
-from mmseg.core.evaluation.vessel_metrics import fov_metrics, fov_record
+from mmseg.core.evaluation.vessel_metrics import FOV_KEYS, fov_metrics, fov_record
 from mmseg.core.seg_result import SegResult, as_seg_result
 
 from .builder import DATASETS
@@ -252,6 +253,21 @@ class CustomDataset(Dataset):
                       + fov_table(fov, note), logger)
             eval_results.update((f'fov.{key}', value) for key, value in fov.items())
         return eval_results
+
+    def metric_keys(self, metric: Union[str, Sequence[str]] = 'mIoU', **kwargs) -> List[str]:
+        """The keys :meth:`evaluate` returns for ``metric``, scoring nothing (to check
+        ``evaluation.save_best`` before training starts). FOV keys come with ``fov_dir``."""
+        metrics = [metric] if isinstance(metric, str) else list(metric)
+        unknown = [m for m in metrics if m not in METRICS]
+        if unknown:
+            raise KeyError(f'metric {unknown} is not supported; choose from {list(METRICS)}')
+        ones = np.ones(len(self.CLASSES))
+        per_class = [key for key in total_area_to_metrics(ones, ones, ones, ones, metrics=metrics) if key != 'aAcc']
+        keys = ['aAcc'] + [f'm{key}' for key in per_class]
+        keys += [f'{key}.{name}' for key in per_class for name in self.CLASSES]
+        if self.fov_dir is not None:
+            keys += [f'fov.{key}' for key in FOV_KEYS]
+        return keys
 
     def format_results(self, results: List[Prediction], imgfile_prefix: str, indices: Optional[List[int]] = None,
                        **kwargs) -> List[str]:

@@ -95,6 +95,15 @@ class ConcatDataset(_ConcatDataset):
             metrics.update((f'{i}_{key}', value) for key, value in scores.items())
         return metrics
 
+    def metric_keys(self, **kwargs) -> List[str]:
+        """The keys :meth:`evaluate` returns (see ``CustomDataset.metric_keys``), scoring nothing."""
+        if self.separate_eval:
+            return [f'{i}_{key}' for i, dataset in enumerate(self.datasets) for key in dataset.metric_keys(**kwargs)]
+        keys: List[str] = []
+        for dataset in self.datasets:
+            keys.extend(key for key in dataset.metric_keys(**kwargs) if key not in keys)
+        return keys
+
     def format_results(self, results: list, imgfile_prefix: str, indices: Optional[List[int]] = None,
                        **kwargs) -> List[str]:
         """Each prediction written by its own dataset under ``imgfile_prefix/<position>/``."""

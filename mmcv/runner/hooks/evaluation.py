@@ -68,6 +68,25 @@ class EvalHook(Hook):
         if save_best not in (None, 'auto') and rule is None:
             self.rule = self._infer_rule(save_best)
         self.best_ckpt_path: Optional[str] = None
+        self._check_save_best()
+
+    def _check_save_best(self) -> None:
+        """Refuse, before training, a ``save_best`` the validation set will not report (when its dataset
+        can tell its ``metric_keys``), e.g. 'mDice' with several validation sets, which report '0_mDice'..."""
+        dataset = self.dataloader.dataset
+        keys_of = getattr(dataset, 'metric_keys', None)
+        if self.save_best in (None, 'auto') or not callable(keys_of):
+            return
+        keys = list(keys_of(**self.eval_kwargs))
+        if self.save_best in keys:
+            return
+        similar = [k for k in keys if k.endswith(f'_{self.save_best}')]
+        hint = (f"; with several validation sets each metric carries the set's position: use one of "
+                f"{', '.join(map(repr, similar))}" if similar else '')
+        if self.save_best.startswith('fov.') and not any(k.startswith('fov.') for k in keys):
+            hint = '; fov.* metrics need FOV masks (fov_dir) in the validation set'
+        raise ValueError(f'evaluation.save_best={self.save_best!r} is not among the metrics that the validation '
+                         f'set ({type(dataset).__name__}) reports{hint}. It reports: {", ".join(keys)}')
 
     default_test_fn = staticmethod(single_gpu_test)
 

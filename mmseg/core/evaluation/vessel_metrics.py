@@ -53,6 +53,10 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den else math.nan
 
 
+# the keys of fov_metrics, in order (datasets report them as 'fov.<key>')
+FOV_KEYS = ('Se', 'Sp', 'Acc', 'AUC', 'F1')
+
+
 def fov_metrics(records: Sequence[Dict[str, np.ndarray]]) -> Dict[str, float]:
     """Se, Sp, Acc, F1 (fractions) and AUC (NaN unless every record has probability histograms)."""
     if not records:

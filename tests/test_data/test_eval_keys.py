@@ -1,0 +1,43 @@
+"""evaluation.save_best is checked against the metrics the validation set(s) report, before training."""
+import numpy as np
+import pytest
+from torch.utils.data import DataLoader
+
+from mmseg.core import SegResult
+from mmseg.core.evaluation import EvalHook
+from mmseg.datasets import ConcatDataset, DRIVEDataset
+
+
+def _drive(drive_root, fov=True):
+    kwargs = dict(fov_dir='masks/validation') if fov else {}
+    return DRIVEDataset(pipeline=[], data_root=drive_root, img_dir='images/validation', ann_dir='annotations/validation',
+                        test_mode=True, **kwargs)
+
+
+@pytest.mark.parametrize('metric', ['mDice', ['mIoU', 'mFscore']])
+@pytest.mark.parametrize('fov', [True, False])
+def test_metric_keys_are_the_keys_evaluate_returns(drive_root, metric, fov):
+    dataset = _drive(drive_root, fov)
+    preds = [SegResult((dataset.get_gt_seg_map_by_idx(i) > 0).astype(np.uint8),
+                       prob=np.full(dataset.get_gt_seg_map_by_idx(i).shape, 0.5, np.float32))
+             for i in range(len(dataset))]
+    assert dataset.metric_keys(metric=metric) == list(dataset.evaluate(preds, metric=metric))
+    joint = ConcatDataset([dataset, _drive(drive_root, fov)])
+    assert joint.metric_keys(metric=metric) == list(joint.evaluate(preds + preds, metric=metric))
+
+
+def test_save_best_of_a_list_of_validation_sets_is_checked_before_training(drive_root):
+    """data.val=[DRIVE, STARE] with save_best='mDice' used to train until the first evaluation, then die."""
+    loader = DataLoader(ConcatDataset([_drive(drive_root), _drive(drive_root)]))
+    with pytest.raises(ValueError, match=r"save_best='mDice' is not among.*use one of '0_mDice', '1_mDice'"):
+        EvalHook(loader, interval=10, metric='mDice', save_best='mDice')
+    assert EvalHook(loader, interval=10, metric='mDice', save_best='1_mDice').rule == 'greater'
+
+
+def test_save_best_of_a_metric_not_asked_for_or_without_fov_masks(drive_root):
+    loader = DataLoader(_drive(drive_root, fov=False))
+    with pytest.raises(ValueError, match=r"save_best='mIoU'.*It reports: aAcc, mDice"):
+        EvalHook(loader, metric='mDice', save_best='mIoU')
+    with pytest.raises(ValueError, match='fov.* metrics need FOV masks'):
+        EvalHook(loader, metric='mDice', save_best='fov.AUC')
+    EvalHook(DataLoader(_drive(drive_root)), metric='mDice', save_best='fov.AUC')
