@@ -9,6 +9,7 @@ Every floating tensor is checked for NaN/Inf before a checkpoint is written and 
 (:func:`check_finite`), and a checkpoint must hold every key of the model with its shape unless a
 partial load is asked for (:func:`check_coverage`).
 """
+import io
 import logging
 import os
 import os.path as osp
@@ -25,7 +26,7 @@ import torch
 import torch.nn as nn
 
 import mmcv
-from mmcv.fileio import atomic_write, mkdir_or_exist
+from mmcv.fileio import NoSpaceError, atomic_write, is_disk_full, mkdir_or_exist
 from mmcv.logging import print_log
 from mmcv.parallel import unwrap_model
 
@@ -245,8 +246,17 @@ def save_checkpoint(model: nn.Module, filename: str, optimizer=None, meta: Optio
     if scaler is not None:
         checkpoint['scaler'] = scaler.state_dict()
     mkdir_or_exist(osp.dirname(osp.abspath(filename)))
-    with atomic_write(filename, 'wb') as f:
-        torch.save(checkpoint, f)
+    # serialized in memory first: a full disk then fails in a plain write with errno ENOSPC (torch's
+    # own writer reports it as an 'enforce fail' naming neither file nor cause)
+    buffer = io.BytesIO()
+    torch.save(checkpoint, buffer)
+    try:
+        with atomic_write(filename, 'wb') as f:
+            f.write(buffer.getbuffer())
+    except OSError as e:
+        if is_disk_full(e):
+            raise NoSpaceError(filename, 'checkpoint') from None
+        raise
 
 
 def _torchvision_weights_path(name: str) -> str:

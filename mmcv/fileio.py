@@ -3,10 +3,12 @@
 A .pkl (or .pickle, .npz) file written here is not a pickle: it is a :mod:`mmcv.npz_tree` archive, which
 loads without unpickling. Reading a plain pickle (mmseg 0.x's results files) must be asked for.
 """
+import errno
 import json
 import os
 import os.path as osp
 import pickle
+import shutil
 import tempfile
 import warnings
 from contextlib import contextmanager
@@ -43,6 +45,27 @@ def check_file_exist(path: PathLike, msg: str = 'file "{}" does not exist') -> N
     """Raise FileNotFoundError (message ``msg`` formatted with the path) if ``path`` is not a file."""
     if not osp.isfile(str(path)):
         raise FileNotFoundError(msg.format(path))
+
+
+class NoSpaceError(OSError):
+    """The disk filled up while writing ``path``: its text is one line naming the file and the cause."""
+
+    def __init__(self, path: PathLike, what: str = 'file', note: str = ''):
+        folder = osp.dirname(osp.abspath(str(path)))
+        try:
+            free = f'{shutil.disk_usage(folder).free / 2 ** 20:.0f} MiB free in {folder}'
+        except OSError:
+            free = f'{folder} cannot be read'
+        super().__init__(errno.ENOSPC, f'cannot write {what} {path}: no space left on device ({free}){note}')
+        self.filename = str(path)
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """True for an OSError that says the disk (or the user's quota) is full."""
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import torch  # noqa: E402
 
 from mmcv.config import Config, DictAction  # noqa: E402
 from mmcv.dist import close_dist, get_dist_info, init_dist  # noqa: E402
-from mmcv.fileio import mkdir_or_exist  # noqa: E402
+from mmcv.fileio import NoSpaceError, is_disk_full, mkdir_or_exist  # noqa: E402
 from mmseg import __version__  # noqa: E402
 from mmseg.apis import init_random_seed, set_random_seed, train_segmentor  # noqa: E402
 from mmseg.apis.config_checks import check_schedule  # noqa: E402
@@ -186,6 +186,18 @@ def main(argv=None):
                     timestamp=timestamp, meta=meta)
 
 
+def run_cli(argv=None) -> None:
+    """main() for the command line: a full disk is one line naming the file (exit 1), not a traceback."""
+    try:
+        main(argv)
+    except OSError as e:
+        if not is_disk_full(e):
+            raise
+        error = e if isinstance(e, NoSpaceError) else NoSpaceError(e.filename or '(unknown file)')
+        print(f'error: {error}', file=sys.stderr)
+        sys.exit(1)
+
+
 if __name__ == '__main__':
-    main()
+    run_cli()
     close_dist()  # after main's models are gone: no rank aborts at exit

@@ -12,7 +12,7 @@ import torch
 
 from mmcv.checkpoint import load_checkpoint, remove_stale_temporaries, save_checkpoint, set_rng_state
 from mmcv.dist import get_dist_info
-from mmcv.fileio import atomic_write, mkdir_or_exist
+from mmcv.fileio import NoSpaceError, atomic_write, mkdir_or_exist
 from mmcv.logging import get_logger
 from mmcv.registry import build_from_cfg
 
@@ -321,6 +321,11 @@ class IterBasedRunner:
         try:
             save_checkpoint(self.model, path, optimizer=self.optimizer if save_optimizer else None, meta=meta,
                             scaler=self.grad_scaler)
+        except NoSpaceError as e:
+            last = self.meta.get('hook_msgs', {}).get('last_ckpt')
+            raise NoSpaceError(path, 'checkpoint', f'; training stopped after iteration {done}, '
+                               f'the last checkpoint written is {last or "none (this run wrote none)"}'
+                               + (' (latest.pth points at it)' if last and create_symlink else '')) from None
         except FloatingPointError as e:
             last = self.meta.get('hook_msgs', {}).get('last_ckpt')
             raise FloatingPointError(f'training stopped after iteration {done}: {e}. The last checkpoint '

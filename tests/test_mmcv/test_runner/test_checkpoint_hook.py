@@ -58,13 +58,21 @@ def test_stale_temporaries_of_interrupted_saves_are_removed_at_start(tmp_path, c
 
 
 KILLED_SAVE = """
-import os, sys, torch
+import contextlib, os, sys, torch
 from mmcv import checkpoint
-def killed(obj, f):
-    f.write(b'half a checkpoint')
-    f.flush()
-    os._exit(9)
-checkpoint.torch.save = killed
+real = checkpoint.atomic_write
+class Killed:
+    def __init__(self, f):
+        self.f = f
+    def write(self, data):
+        self.f.write(bytes(data[:len(data) // 2]))
+        self.f.flush()
+        os._exit(9)
+@contextlib.contextmanager
+def killed_midway(path, mode='w', **kwargs):
+    with real(path, mode, **kwargs) as f:
+        yield Killed(f)
+checkpoint.atomic_write = killed_midway
 checkpoint.save_checkpoint(torch.nn.Linear(2, 2), sys.argv[1])
 """
 

@@ -6,6 +6,8 @@ from typing import Any, Dict, Optional
 
 import torch
 
+from mmcv.fileio import NoSpaceError, is_disk_full
+
 from ...builder import HOOKS
 from .base import LoggerHook, first_lr
 
@@ -50,8 +52,14 @@ class TextLoggerHook(LoggerHook):
     def _append_json(self, record: Dict[str, Any]) -> None:
         if self.json_log_path is None:
             return
-        with open(self.json_log_path, 'a') as f:
-            f.write(json.dumps({key: _round(value) for key, value in record.items()}, default=str) + '\n')
+        line = json.dumps({key: _round(value) for key, value in record.items()}, default=str) + '\n'
+        try:
+            with open(self.json_log_path, 'a') as f:
+                f.write(line)
+        except OSError as e:
+            if is_disk_full(e):
+                raise NoSpaceError(self.json_log_path, 'the JSON log') from None
+            raise
 
     def _record(self, runner, mode: str) -> Dict[str, Any]:
         record: Dict[str, Any] = {'mode': mode, 'epoch': runner.epoch + 1, 'iter': runner.iter + 1}
