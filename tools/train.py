@@ -1,5 +1,6 @@
 """Train a segmentor: python tools/train.py CONFIG [options] (or bash train_dist.sh CONFIG GPUS)."""
 import argparse
+import atexit
 import copy
 import glob
 import os
@@ -15,6 +16,7 @@ import torch  # noqa: E402
 from mmcv.config import Config, DictAction  # noqa: E402
 from mmcv.dist import close_dist, get_dist_info, init_dist  # noqa: E402
 from mmcv.fileio import NoSpaceError, is_disk_full, mkdir_or_exist  # noqa: E402
+from mmcv.runner.work_dir_lock import WorkDirLock, WorkDirLocked  # noqa: E402
 from mmseg import __version__  # noqa: E402
 from mmseg.apis import init_random_seed, set_random_seed, train_segmentor  # noqa: E402
 from mmseg.apis.config_checks import check_schedule  # noqa: E402
@@ -139,9 +141,13 @@ def main(argv=None):
         cfg.gpu_ids = range(world_size)
 
     mkdir_or_exist(osp.abspath(cfg.work_dir))
+    rank, _ = get_dist_info()
+    lock = WorkDirLock(cfg.work_dir)  # one run per work dir; rank 0 holds it
+    if rank == 0:
+        lock.acquire()
+        atexit.register(lock.release)
     if cfg.auto_resume and cfg.get('resume_from') is None:
         cfg.resume_from = find_latest_checkpoint(cfg.work_dir)
-    rank, _ = get_dist_info()
     if rank == 0:
         cfg.dump(osp.join(cfg.work_dir, osp.basename(args.config)))
     timestamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
@@ -182,14 +188,20 @@ def main(argv=None):
                                           CLASSES=list(datasets[0].CLASSES), PALETTE=datasets[0].PALETTE)
     model.CLASSES = datasets[0].CLASSES
     meta.update(cfg.checkpoint_config.get('meta', {}) if cfg.checkpoint_config else {})
-    train_segmentor(model, datasets, cfg, distributed=distributed, validate=not args.no_validate,
-                    timestamp=timestamp, meta=meta)
+    try:
+        train_segmentor(model, datasets, cfg, distributed=distributed, validate=not args.no_validate,
+                        timestamp=timestamp, meta=meta)
+    finally:
+        lock.release()
 
 
 def run_cli(argv=None) -> None:
-    """main() for the command line: a full disk is one line naming the file (exit 1), not a traceback."""
+    """main() for the command line: a full disk or a work dir in use is one line (exit 1), not a traceback."""
     try:
         main(argv)
+    except WorkDirLocked as e:
+        print(f'error: {e}', file=sys.stderr)
+        sys.exit(1)
     except OSError as e:
         if not is_disk_full(e):
             raise
