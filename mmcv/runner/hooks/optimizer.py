@@ -6,6 +6,7 @@ import torch
 from torch.nn.utils import clip_grad_norm_
 
 from ..builder import HOOKS
+from ..precision import choose_autocast
 from .hook import Hook
 
 _AMP_DTYPES = {'fp16': torch.float16, 'float16': torch.float16, 'bf16': torch.bfloat16,
@@ -60,16 +61,24 @@ class AmpOptimizerHook(OptimizerHook):
 
     Args:
         grad_clip: as for :class:`OptimizerHook` (gradients are unscaled first).
-        dtype: 'fp16' (needs CUDA; the loss is scaled by a GradScaler) or 'bf16' (CUDA or CPU; no
-            scaling). fp16 on a CPU model falls back to float32 with a warning.
+        dtype: 'fp16' (needs CUDA; the loss is scaled by a GradScaler), 'bf16' (CUDA or CPU; no
+            scaling) or 'auto': bf16 where this machine runs it faster, else float32, decided on the first
+            batch and logged (see :mod:`mmcv.runner.precision`). fp16 on a CPU model falls back to float32
+            with a warning.
         loss_scale: 'dynamic', a fixed scale (float), or a dict of GradScaler arguments.
+        min_speedup: with 'auto' on a CPU, how much faster bf16 must measure to be chosen.
     """
 
     def __init__(self, grad_clip: Optional[dict] = None, dtype: str = 'fp16',
-                 loss_scale: Union[str, float, dict] = 'dynamic'):
+                 loss_scale: Union[str, float, dict] = 'dynamic', min_speedup: float = 1.1):
         super().__init__(grad_clip)
-        if dtype not in _AMP_DTYPES:
-            raise ValueError(f'dtype must be one of {", ".join(_AMP_DTYPES)}, got {dtype!r}')
+        if dtype not in _AMP_DTYPES and dtype != 'auto':
+            raise ValueError(f'dtype must be one of {", ".join(_AMP_DTYPES)} or auto, got {dtype!r}')
+        if isinstance(min_speedup, bool) or not isinstance(min_speedup, (int, float)) or not min_speedup > 0:
+            raise ValueError(f'min_speedup must be a positive number, got {min_speedup!r}')
+        self.auto = dtype == 'auto'
+        self.min_speedup = float(min_speedup)
+        dtype = 'bf16' if self.auto else dtype
         if isinstance(loss_scale, bool) or not (loss_scale == 'dynamic' or isinstance(loss_scale, (int, float, dict))):
             raise ValueError(f"loss_scale must be 'dynamic', a number or a dict, got {loss_scale!r}")
         self.dtype = _AMP_DTYPES[dtype]
@@ -91,9 +100,23 @@ class AmpOptimizerHook(OptimizerHook):
             warnings.warn(f'fp16 mixed precision needs a CUDA model, this one is on {device_type}: '
                           'training in float32 (dtype="bf16" gives mixed precision on CPU)')
             return
+        if self.auto:
+            self._undecided = True  # decided on the first batch, in before_train_iter
+            return
         runner.autocast_dtype = self.dtype
         if self.dtype is torch.float16:
             self.scaler = runner.grad_scaler = self._make_scaler()
+
+    def before_train_iter(self, runner) -> None:
+        if not getattr(self, '_undecided', False):
+            return
+        self._undecided = False
+        dtype, reason = choose_autocast(runner.model, runner.data_batch, runner.optimizer, runner.device.type,
+                                        self.min_speedup)
+        self.dtype = dtype if dtype is not None else torch.float32
+        runner.autocast_dtype = dtype
+        runner.meta['precision'] = 'bf16' if dtype is torch.bfloat16 else 'fp32'
+        runner.logger.info(f'precision (AmpOptimizerHook dtype=auto): {reason}')
 
     def after_train_iter(self, runner) -> None:
         if self.scaler is None:
