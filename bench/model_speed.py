@@ -39,6 +39,7 @@ from mmcv import Config  # noqa: E402
 from mmcv.config import DictAction  # noqa: E402
 from mmcv.fileio import dump  # noqa: E402
 from mmseg.models import EncoderDecoder, build_loss, build_segmentor  # noqa: E402
+from mmseg.models.acceleration import accelerate_segmentor  # noqa: E402
 from mmseg.utils.flops import CONVENTION as FLOP_CONVENTION, count_flops  # noqa: E402
 
 # a file, or a folder pattern of the U-Net family (skipped with a note when the checkout lacks it)
@@ -149,7 +150,7 @@ def build_contestant(model_cfg: dict, compile_options: Optional[dict]) -> nn.Mod
         cfg['train_cfg'] = dict(cfg.get('train_cfg') or {}, compile=dict(compile_options))
         test_cfg['compile'] = dict(compile_options)
     cfg['test_cfg'] = test_cfg
-    return build_segmentor(cfg)
+    return accelerate_segmentor(build_segmentor(cfg))
 
 
 def build_smp(model_cfg: dict) -> nn.Module:
@@ -251,10 +252,10 @@ def test_meta(shape) -> dict:
 def compile_failures(name: str, model: nn.Module) -> List[str]:
     """Notes for the compiled parts of ``model`` that fell back to eager (their times are eager times)."""
     notes = []
-    for attr in ('_train_losses', '_test_forward'):
+    for attr, what in (('forward_train', 'train losses'), ('encode_decode', 'test forward')):
         failure = getattr(getattr(model, attr, None), 'failure', None)
         if failure:
-            notes.append(f'{name}: compiling {attr.strip("_").replace("_", " ")} failed, timed eagerly ({failure})')
+            notes.append(f'{name}: compiling {what} failed, timed eagerly ({failure})')
     return notes
 
 

@@ -103,7 +103,7 @@ def evaluate_mode(cfg: Config, checkpoint: str, warmup: int) -> dict:
     records = single_gpu_test(model, loader, pre_eval=True)
     metrics = loader.dataset.evaluate(records, metric=['mDice'], logger='silent')
     timed = model.seconds[warmup:] or model.seconds
-    compile_failure = getattr(model.model.module._test_forward, 'failure', None)
+    compile_failure = getattr(model.model.module.encode_decode, 'failure', None)
     return dict(test_cfg=dict(cfg.model.test_cfg), images=len(model.seconds),
                 **{label: 100 * metrics[key] for label, key in METRICS},
                 seconds_per_image=statistics.median(timed), first_images_seconds=model.seconds[:warmup],

@@ -10,6 +10,7 @@ from mmseg.apis.test import multi_gpu_test, single_gpu_test
 from mmseg.apis.train import wrap_model
 from mmseg.datasets import build_dataloader, build_dataset
 from mmseg.models import build_segmentor
+from mmseg.models.acceleration import accelerate_segmentor
 from mmseg.utils.logger import get_root_logger
 
 
@@ -27,7 +28,7 @@ def build_test_model(cfg, checkpoint: Optional[str] = None, partial_load: bool =
 
     The checkpoint must hold every weight of the model, all finite; ``partial_load`` accepts one that
     holds only some (the others keep their random init). Its ``meta`` supplies ``CLASSES`` and
-    ``PALETTE`` when it has them.
+    ``PALETTE`` when it has them. ``model.test_cfg.compile`` is applied (:func:`accelerate_segmentor`).
     """
     cfg.model.pretrained = None
     cfg.model.train_cfg = None
@@ -40,7 +41,7 @@ def build_test_model(cfg, checkpoint: Optional[str] = None, partial_load: bool =
         for key in ('CLASSES', 'PALETTE'):
             if key in meta:
                 setattr(model, key, meta[key])
-    return model.eval()
+    return accelerate_segmentor(model).eval()
 
 
 def build_test_loader(cfg, distributed: bool = False):

@@ -12,6 +12,7 @@ from mmcv.parallel import MMDataParallel, MMDistributedDataParallel, has_sync_ba
 from mmcv.runner import build_optimizer, build_runner
 from mmseg.core.evaluation import DistEvalHook, EvalHook
 from mmseg.datasets import build_dataloader, build_dataset
+from mmseg.models.acceleration import accelerate_segmentor
 from mmseg.utils.logger import get_root_logger
 from mmseg.utils.provenance import provenance_record, provenance_text
 
@@ -81,7 +82,8 @@ def train_segmentor(model: nn.Module, dataset: Union[object, Sequence], cfg, dis
 
     ``cfg.resume_from`` continues a run (the file must match the model exactly); otherwise
     ``cfg.load_from`` starts from its weights, which must cover the model unless
-    ``cfg.load_from_partial`` is True.
+    ``cfg.load_from_partial`` is True. ``model.train_cfg`` compile / cuda_graph and ``model.test_cfg``
+    compile (for validation) are applied here (:func:`accelerate_segmentor`).
     """
     logger = get_root_logger(log_level=cfg.log_level)
     meta = dict(meta or {})  # its provenance heads the text log and is the JSON log's first line
@@ -89,7 +91,7 @@ def train_segmentor(model: nn.Module, dataset: Union[object, Sequence], cfg, dis
     logger.info(provenance_text(meta['provenance']))
     datasets = dataset if isinstance(dataset, (list, tuple)) else [dataset]
     data_loaders = build_train_loaders(datasets, cfg, distributed)
-    model = wrap_model(model, cfg, distributed)
+    model = wrap_model(accelerate_segmentor(model), cfg, distributed)
     optimizer = build_optimizer(model, cfg.optimizer)
     runner = build_runner(cfg.runner, default_args=dict(model=model, optimizer=optimizer, work_dir=cfg.work_dir,
                                                         logger=logger, meta=meta))

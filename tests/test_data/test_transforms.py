@@ -5,6 +5,8 @@ import pytest
 
 from mmseg.datasets.pipelines import (Compose, Normalize, Pad, PhotoMetricDistortion, RandomCrop, RandomFlip,
                                       RandomRotate90, Resize)
+from mmseg.datasets.pipelines.deferred import (ConsumesPendingResize, PendingResize, PendingResizeError, image_shape,
+                                               pending_resize)
 
 
 def test_resize_keep_ratio_fits_scale_bounds(sample):
@@ -175,6 +177,48 @@ def test_deferral_only_where_a_crop_follows(sample):
     no_crop = Compose([dict(type='Resize', img_scale=(40, 30)), dict(type='RandomFlip', prob=1.0)])
     assert no_crop._deferred_steps == [False, False]
     assert no_crop(copy.deepcopy(sample))['img'].shape == (30, 40, 3)
+
+
+def test_a_pending_resize_is_a_record_of_the_target_over_the_source_image(sample):
+    results = Resize(img_scale=(40, 30), keep_ratio=False).defer(copy.deepcopy(sample))
+    assert pending_resize(results) == PendingResize(size=(40, 30), interpolation='bilinear',
+                                                    source_shape=(60, 80, 3), deferred_by='Resize')
+    assert results['img'].shape == (60, 80, 3) and results['img_shape'] == image_shape(results) == (30, 40, 3)
+
+
+class _Shrug:
+    """A custom transform that knows nothing of pending resizes."""
+
+    def __call__(self, results):
+        return results
+
+
+class _LazyCrop(ConsumesPendingResize):
+    """Claims to consume a pending resize but leaves it pending."""
+
+    def __call__(self, results):
+        return results
+
+
+def test_a_pending_resize_that_reaches_a_transform_that_does_not_consume_it_is_an_error(sample):
+    pipeline = Compose(_train_steps())
+    pipeline.transforms[1] = _Shrug()  # the crop replaced after the deferral was planned
+    with pytest.raises(PendingResizeError, match=r'Resize deferred a resize to \d+x\d+ and _Shrug was reached with '
+                                                 r'it still pending: _Shrug does not carry out a pending resize'):
+        pipeline(copy.deepcopy(sample))
+    del pipeline.transforms[1:]  # the crop removed: the pipeline ends with the resize pending
+    with pytest.raises(PendingResizeError, match='Resize deferred .* the end of the pipeline was reached'):
+        pipeline(copy.deepcopy(sample))
+
+
+def test_a_consumer_that_leaves_the_resize_pending_is_an_error(sample):
+    steps = [dict(type='Resize', img_scale=(40, 30)), _LazyCrop(), dict(type='RandomFlip', prob=1.0)]
+    assert Compose(steps)._deferred_steps == [True, False, False]
+    with pytest.raises(PendingResizeError, match='Resize deferred a resize and _LazyCrop left it pending'):
+        Compose(steps)(copy.deepcopy(sample))
+    eager = Compose(steps, allow_deferred=False)
+    assert eager._deferred_steps == [False, False, False]
+    assert eager(copy.deepcopy(sample))['img'].shape == (30, 40, 3)
 
 
 def test_compose_stops_on_none_and_rejects_non_callables(sample):

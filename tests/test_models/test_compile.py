@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from mmseg.models import build_segmentor
-from mmseg.models.segmentors.compile import CompiledCall, compile_options
+from mmseg.models.acceleration import CompiledCall, accelerate_segmentor, compile_options
 
 from .model_cfgs import metas, tiny_segmentor
 
@@ -16,11 +16,12 @@ ROWS = 2
 
 
 def _pair(**compile_cfg):
-    """An eager segmentor and a copy of it built with the given train_cfg/test_cfg compile settings."""
+    """An eager segmentor and a copy of it built with the given train_cfg/test_cfg compile settings, applied."""
     torch.manual_seed(0)
     eager = build_segmentor(tiny_segmentor(ROWS))
-    compiled = build_segmentor(tiny_segmentor(ROWS, train_cfg=dict(compile=compile_cfg.get('train')),
-                                              test_cfg=dict(mode='whole', compile=compile_cfg.get('test'))))
+    compiled = accelerate_segmentor(build_segmentor(tiny_segmentor(
+        ROWS, train_cfg=dict(compile=compile_cfg.get('train')),
+        test_cfg=dict(mode='whole', compile=compile_cfg.get('test')))))
     compiled.load_state_dict(eager.state_dict())
     return eager, compiled
 
@@ -83,11 +84,19 @@ def test_compile_options_accept_true_or_torch_compile_arguments():
 
 def test_compile_wraps_only_what_the_config_asks_for():
     _, train_only = _pair(train=True)
-    assert isinstance(train_only._train_losses, CompiledCall)
-    assert not isinstance(train_only._test_forward, CompiledCall)
+    assert isinstance(train_only.forward_train, CompiledCall)
+    assert not isinstance(train_only.encode_decode, CompiledCall)
     _, test_only = _pair(test=dict(dynamic=False))
-    assert isinstance(test_only._test_forward, CompiledCall) and test_only._test_forward.options == dict(dynamic=False)
-    assert not isinstance(test_only._train_losses, CompiledCall)
+    assert isinstance(test_only.encode_decode, CompiledCall) and test_only.encode_decode.options == dict(dynamic=False)
+    assert not isinstance(test_only.forward_train, CompiledCall)
+
+
+def test_the_segmentor_is_only_compiled_by_accelerate_segmentor_and_only_once():
+    model = build_segmentor(tiny_segmentor(ROWS, train_cfg=dict(compile=True), test_cfg=dict(compile=True)))
+    assert not isinstance(model.forward_train, CompiledCall) and not isinstance(model.encode_decode, CompiledCall)
+    steps = accelerate_segmentor(model).forward_train, model.encode_decode
+    assert accelerate_segmentor(model) is model
+    assert (model.forward_train, model.encode_decode) == steps and steps[0].fn.__func__ is type(model).forward_train
 
 
 @pytest.mark.slow
@@ -95,7 +104,7 @@ def test_compiled_training_gives_eager_losses_and_gradients():
     # aot_eager: dynamo capture and AOTAutograd's joint forward/backward graph, without a C++ compile
     eager, compiled = _pair(train=dict(backend='aot_eager'))
     _assert_same_training(eager, compiled)
-    assert compiled._train_losses.proven and compiled._train_losses.failure is None
+    assert compiled.forward_train.proven and compiled.forward_train.failure is None
 
 
 @pytest.mark.slow
@@ -103,7 +112,7 @@ def test_compiled_training_gives_eager_losses_and_gradients():
 def test_compiled_test_forward_gives_eager_probabilities(mode):
     eager, compiled = _pair(test=dict(backend='aot_eager'))
     torch.testing.assert_close(_test_probs(compiled, mode=mode), _test_probs(eager, mode=mode))
-    assert compiled._test_forward.proven and compiled._test_forward.failure is None
+    assert compiled.encode_decode.proven and compiled.encode_decode.failure is None
 
 
 @pytest.mark.slow
@@ -111,8 +120,8 @@ def test_inductor_compiled_test_forward_gives_eager_probabilities():
     """torch.compile's default backend as users run it (C++ codegen on CPU: tens of seconds, cached after)."""
     eager, compiled = _pair(test=True)
     probs = _test_probs(compiled, 32, 32)
-    if compiled._test_forward.failure is not None:
-        pytest.skip(f'inductor cannot compile here: {compiled._test_forward.failure}')
+    if compiled.encode_decode.failure is not None:
+        pytest.skip(f'inductor cannot compile here: {compiled.encode_decode.failure}')
     torch.testing.assert_close(probs, _test_probs(eager, 32, 32), rtol=1e-4, atol=1e-5)
 
 
@@ -143,7 +152,7 @@ def test_backend_error_at_first_call_falls_back_with_the_buffers_untouched(monke
     eager, compiled = _pair(train=True)
     with caplog.at_level(logging.WARNING, logger='mmseg.models'):
         _assert_same_training(eager, compiled, rtol=0, atol=0)
-    assert compiled._train_losses.failure == ('RuntimeError: InductorError: CppCompileError: C++ compile error '
+    assert compiled.forward_train.failure == ('RuntimeError: InductorError: CppCompileError: C++ compile error '
                                               'cc: not found')
     assert sum('torch.compile of the' in r.getMessage() for r in caplog.records) == 1
 
@@ -156,7 +165,7 @@ def test_a_real_backend_failure_falls_back_to_eager(caplog):
     eager, compiled = _pair(test=dict(backend=broken_backend))
     with caplog.at_level(logging.WARNING, logger='mmseg.models'):
         torch.testing.assert_close(_test_probs(compiled), _test_probs(eager), rtol=0, atol=0)
-    assert 'no C compiler found' in compiled._test_forward.failure
+    assert 'no C compiler found' in compiled.encode_decode.failure
     assert any('no C compiler found' in r.getMessage() for r in caplog.records)
 
 
@@ -166,7 +175,7 @@ def test_an_error_of_the_callers_input_propagates_and_keeps_compiling_on(monkeyp
     img, _ = _batch()
     with pytest.raises(Exception):
         compiled.forward_train(img, metas(32, 32, 2), torch.zeros(2, 1, 8, 8, dtype=torch.long) + 7)
-    assert compiled._train_losses.failure is None
+    assert compiled.forward_train.failure is None
 
 
 def test_a_copied_segmentor_compiles_its_own_forward(monkeypatch):
@@ -174,5 +183,5 @@ def test_a_copied_segmentor_compiles_its_own_forward(monkeypatch):
     _, compiled = _pair(test=True)
     _test_probs(compiled)
     clone = copy.deepcopy(compiled)
-    assert clone._test_forward.compiled is None
-    assert clone._test_forward.fn.__self__ is clone and clone._test_forward.module is clone
+    assert clone.encode_decode.compiled is None
+    assert clone.encode_decode.fn.__self__ is clone and clone.encode_decode.module is clone

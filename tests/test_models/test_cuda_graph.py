@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from mmseg.models import build_segmentor
-from mmseg.models.segmentors.cuda_graph import StackedLosses
+from mmseg.models.acceleration import GraphedLosses, accelerate_segmentor
+from mmseg.models.acceleration.cuda_graph import StackedLosses
 
 from .model_cfgs import metas, tiny_segmentor
 
@@ -25,7 +26,7 @@ def test_stacked_losses_equal_loss_dict():
     torch.manual_seed(1)
     losses = model.forward_train(img, metas(64, 64, 2), gt)
     torch.manual_seed(1)
-    module = StackedLosses(model, model._losses, metas(64, 64, 2))
+    module = StackedLosses(model, model.forward_train, metas(64, 64, 2))
     stacked = module(img, gt)
     assert module.keys == list(losses)
     expected = torch.stack([v.float().mean() for v in losses.values()])
@@ -35,22 +36,23 @@ def test_stacked_losses_equal_loss_dict():
 def test_cuda_graph_flag_on_cpu_trains_eagerly():
     torch.manual_seed(0)
     eager = build_segmentor(tiny_segmentor())
-    graphed = build_segmentor(tiny_segmentor(train_cfg=dict(cuda_graph=True)))
+    graphed = accelerate_segmentor(build_segmentor(tiny_segmentor(train_cfg=dict(cuda_graph=True))))
     graphed.load_state_dict(eager.state_dict())
+    assert isinstance(graphed.forward_train, GraphedLosses)
     img, gt = _batch('cpu')
     a = eager.forward_train(img, metas(64, 64, 2), gt)
     b = graphed.forward_train(img, metas(64, 64, 2), gt)
     assert list(a) == list(b)
     for key in a:
         assert torch.equal(a[key], b[key])
-    assert graphed._graphed_losses.graphed is None
+    assert graphed.forward_train.graphed is None
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='CUDA graphs need a CUDA device')
 def test_graphed_steps_match_eager_steps_on_cuda():
     torch.manual_seed(0)
     eager = build_segmentor(tiny_segmentor()).cuda().train()
-    graphed = build_segmentor(tiny_segmentor(train_cfg=dict(cuda_graph=True))).cuda().train()
+    graphed = accelerate_segmentor(build_segmentor(tiny_segmentor(train_cfg=dict(cuda_graph=True)))).cuda().train()
     graphed.load_state_dict(copy.deepcopy(eager.state_dict()))
     opts = [torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9) for m in (eager, graphed)]
     for step in range(4):
@@ -63,7 +65,7 @@ def test_graphed_steps_match_eager_steps_on_cuda():
             model._last = {k: v.detach().clone() for k, v in losses.items()}
         for key in eager._last:
             assert torch.allclose(eager._last[key], graphed._last[key], rtol=1e-4, atol=1e-5), (step, key)
-    assert graphed._graphed_losses.graphed is not None
+    assert graphed.forward_train.graphed is not None
     for (name, p), q in zip(eager.named_parameters(), graphed.parameters()):
         assert torch.allclose(p, q, rtol=1e-3, atol=1e-5), name
     for (name, b), c in zip(eager.named_buffers(), graphed.buffers()):

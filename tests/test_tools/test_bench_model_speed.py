@@ -59,7 +59,8 @@ def test_configs_are_contestants_side_by_side(bench, configs, tmp_path, capsys, 
     for key in ('train step b2 (ms)', 'slide 40x36 (ms)', 'whole 40x36 (ms)'):
         assert narrow[key] > 0 and narrow[f'{key} compiled'] > 0
     # each contestant's losses and test forward, compiled once with static shapes
-    assert sorted(compiled) == sorted([('_losses', {'dynamic': False}), ('_encode_decode', {'dynamic': False})] * 2)
+    static = {'dynamic': False}
+    assert sorted(compiled) == sorted([('forward_train', static), ('encode_decode', static)] * 2)
     assert f'({narrow["train step b2 (ms)"] / narrow["train step b2 (ms) compiled"]:.2f}x)' in printed
     assert 'batched slide vs one window at a time' in printed
 

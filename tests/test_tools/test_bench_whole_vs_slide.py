@@ -52,7 +52,7 @@ def test_compile_adds_the_compiled_modes(bench, tiny_config, tiny_checkpoint, tm
     results = json.loads(json_file.read_text())['results']
     assert list(results) == ['slide', 'whole', 'slide+compile', 'whole+compile']
     assert [r['test_cfg'].get('compile', False) for r in results.values()] == [False, False, True, True]
-    assert compiled == ['_encode_decode', '_encode_decode']
+    assert compiled == ['encode_decode', 'encode_decode']
 
 
 def test_slide_mode_needs_window_settings(bench, tiny_config, tiny_checkpoint):

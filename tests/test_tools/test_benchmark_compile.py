@@ -13,7 +13,7 @@ def compile_calls(monkeypatch) -> list:
     return calls
 
 
-@pytest.mark.parametrize('train, compiled_fn', [(False, '_encode_decode'), (True, '_losses')])
+@pytest.mark.parametrize('train, compiled_fn', [(False, 'encode_decode'), (True, 'forward_train')])
 def test_compile_flag_compiles_the_timed_path(load_tool, tiny_config, tmp_path, compile_calls, train, compiled_fn):
     json_file = tmp_path / 'report.json'
     argv = [tiny_config, '--compile', '--num-images', '2', '--warmup', '1', '--json', str(json_file)]
@@ -26,7 +26,7 @@ def test_compile_flag_keeps_compile_arguments_from_cfg_options(load_tool, tiny_c
     json_file = tmp_path / 'report.json'
     load_tool('benchmark').main([tiny_config, '--compile', '--num-images', '1', '--warmup', '1', '--json',
                                  str(json_file), '--cfg-options', 'model.test_cfg.compile.dynamic=False'])
-    assert compile_calls == [('_encode_decode', {'dynamic': False})]
+    assert compile_calls == [('encode_decode', {'dynamic': False})]
     assert json.loads(json_file.read_text())['compile'] == {'dynamic': False}
 
 

@@ -72,3 +72,16 @@ def test_out_is_checked_before_the_model_is_built(load_tool, tiny_config, tiny_c
         tool.main([img_file, tiny_config, tiny_checkpoint, '--out', str(tmp_path / out)])
     assert exc.value.code != 0
     assert message.format(out=tmp_path / out, tmp=tmp_path) in capsys.readouterr().err
+
+
+def test_inference_honours_test_cfg_compile(tiny_config, tiny_checkpoint, tiny_drive, monkeypatch):
+    import torch
+
+    from mmcv.config import Config
+    from mmseg.apis.inference import inference_segmentor, init_segmentor
+    compiled = []
+    monkeypatch.setattr(torch, 'compile', lambda fn, **kwargs: compiled.append((fn.__name__, kwargs)) or fn)
+    cfg = Config.fromfile(tiny_config)
+    cfg.merge_from_dict({'model.test_cfg.compile.dynamic': False})
+    result = inference_segmentor(init_segmentor(cfg, tiny_checkpoint), validation_pair(tiny_drive)[0])
+    assert compiled == [('encode_decode', {'dynamic': False})] and len(result) == 1

@@ -161,6 +161,14 @@ def test_short_run_fills_default_work_dir(train_tool, tiny_config, tmp_path, mon
     assert [r['iter'] for r in records if r.get('mode') == 'train'] == [1, 2, 3, 4]
 
 
+def test_training_honours_train_cfg_compile(train_tool, tiny_config, tmp_path, monkeypatch):
+    compiled = []
+    monkeypatch.setattr(torch, 'compile', lambda fn, **kwargs: compiled.append((fn.__name__, kwargs)) or fn)
+    train_tool.main([tiny_config, '--no-validate', '--work-dir', str(tmp_path), '--cfg-options',
+                     'model.train_cfg.compile.dynamic=False', 'runner.max_iters=2', *SHORT_RUN])
+    assert compiled == [('forward_train', {'dynamic': False})]  # once, not per step
+
+
 @pytest.mark.slow
 def test_auto_resume_continues_from_newest_checkpoint(train_tool, tiny_config, tmp_path):
     work_dir = str(tmp_path / 'work')

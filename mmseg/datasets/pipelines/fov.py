@@ -16,7 +16,7 @@ import numpy as np
 from mmcv.image import INTERPOLATIONS, imresize
 
 from ..builder import PIPELINES
-from .deferred import defer_resize
+from .deferred import DefersResize, defer_resize
 from .loading import read_cached
 
 #: results key (and seg field) of the FOV mask: uint8, 1 inside
@@ -68,7 +68,7 @@ def fov_diameter(mask: np.ndarray) -> float:
 
 
 @PIPELINES.register_module()
-class FOVRescale:
+class FOVRescale(DefersResize):
     """Rescale the image and its seg fields so that the FOV is ``diameter`` pixels across.
 
     The FOV is measured on the FOV mask when the sample has one loaded (``LoadFOVMask`` before this),
@@ -143,7 +143,7 @@ class FOVRescale:
 
     def defer(self, results: dict) -> dict:
         """Like ``__call__`` but only record the resize; the next transform (RandomCrop) crops from the source."""
-        defer_resize(results, self._plan(results), self.interpolation)
+        defer_resize(results, self._plan(results), self.interpolation, type(self).__name__)
         return results
 
     def __repr__(self) -> str:

@@ -1,6 +1,6 @@
 """Rotation and label rescaling with mmsegmentation 0.x's names, arguments and random draws.
 
-They run after any resize is carried out (they do not declare ``accepts_deferred_resize``, so ``Compose``
+They run after any resize is carried out (they are not ``ConsumesPendingResize``, so ``Compose``
 never hands them a pending one) and move every seg field with the image: label maps are padded with
 ``seg_pad_val`` (ignored), the FOV mask (``gt_fov_mask``) with 0 (outside).
 """

@@ -10,7 +10,8 @@ import numpy as np
 from mmcv.image import bgr2hsv, hsv2bgr, imflip, imnormalize, impad, impad_to_multiple, imresize, rescale_size
 
 from ..builder import PIPELINES
-from .deferred import crop_deferred, defer_resize, is_deferred, seg_window
+from .deferred import (ConsumesPendingResize, DefersResize, crop_deferred, defer_resize, image_shape, is_deferred,
+                       seg_window)
 
 Scale = Tuple[int, int]
 
@@ -25,7 +26,7 @@ def as_scale_list(img_scale) -> Optional[List[Scale]]:
 
 
 @PIPELINES.register_module()
-class Resize:
+class Resize(DefersResize):
     """Resize the image and its label maps to a fixed or random scale.
 
     ``img_scale`` is one (w, h) scale, a list of them, or None (use the image's own size; needs
@@ -115,7 +116,7 @@ class Resize:
 
     def defer(self, results: dict) -> dict:
         """Like ``__call__`` but only record the resize; the next transform crops from the source."""
-        defer_resize(results, self._plan(results))
+        defer_resize(results, self._plan(results), 'bilinear', type(self).__name__)
         return results
 
     def __repr__(self) -> str:
@@ -124,14 +125,13 @@ class Resize:
 
 
 @PIPELINES.register_module()
-class RandomCrop:
+class RandomCrop(ConsumesPendingResize):
     """Crop a random ``crop_size`` (h, w) window (smaller where the image is smaller).
 
     With ``cat_max_ratio < 1`` up to 10 windows are drawn until no single class (``ignore_index``
     excluded) covers ``cat_max_ratio`` or more of the label window. Reads the window straight
-    from the source when the preceding resize was deferred.
+    from the source when the preceding resize was deferred (it consumes a ``PendingResize``).
     """
-    accepts_deferred_resize = True
 
     def __init__(self, crop_size: Tuple[int, int], cat_max_ratio: float = 1.0, ignore_index: int = 255):
         if len(crop_size) != 2 or min(crop_size) <= 0:
@@ -160,7 +160,7 @@ class RandomCrop:
         return len(counts) > 1 and counts.max() / counts.sum() < self.cat_max_ratio
 
     def __call__(self, results: dict) -> dict:
-        img_shape = results['img_shape'] if is_deferred(results) else results['img'].shape
+        img_shape = image_shape(results)
         bbox = self.get_crop_bbox(img_shape)
         if self.cat_max_ratio < 1.0 and 'gt_semantic_seg' in results:
             for _ in range(10):

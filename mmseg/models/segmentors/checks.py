@@ -5,9 +5,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from torch import nn
 
+from ..acceleration.compile import compile_options
+
 # key -> what it does; unknown keys are errors (a typo must not silently fall back to a default)
 TRAIN_CFG_KEYS: Dict[str, str] = {
-    'cuda_graph': 'replay the training forward/backward as CUDA graphs (segmentors/cuda_graph.py)',
+    'cuda_graph': 'replay the training forward/backward as CUDA graphs (models/acceleration/cuda_graph.py)',
     'compile': 'torch.compile settings of the training step',
 }
 TEST_CFG_KEYS: Dict[str, str] = {
@@ -32,9 +34,12 @@ def check_cfg_keys(cfg: dict, known: Dict[str, str], name: str) -> None:
 
 
 def checked_train_cfg(train_cfg: Optional[dict]) -> dict:
-    """A copy of ``train_cfg`` with its keys checked."""
+    """A copy of ``train_cfg`` with its keys and its ``compile`` / ``cuda_graph`` values checked."""
     train_cfg = dict(train_cfg or {})
     check_cfg_keys(train_cfg, TRAIN_CFG_KEYS, 'train_cfg')
+    if compile_options(train_cfg.get('compile'), 'train_cfg.compile') is not None and train_cfg.get('cuda_graph'):
+        raise ValueError("train_cfg.compile and train_cfg.cuda_graph exclude each other; for CUDA graphs of the "
+                         "compiled step use train_cfg.compile=dict(mode='reduce-overhead')")
     return train_cfg
 
 
@@ -43,6 +48,7 @@ def checked_test_cfg(test_cfg: Optional[dict]) -> dict:
     base configs) becomes an (h, w) pair."""
     test_cfg = dict(test_cfg or {})
     check_cfg_keys(test_cfg, TEST_CFG_KEYS, 'test_cfg')
+    compile_options(test_cfg.get('compile'), 'test_cfg.compile')
     mode = test_cfg.get('mode', 'whole')
     if mode not in ('whole', 'slide'):
         raise ValueError(f"test_cfg.mode must be 'whole' or 'slide', got {mode!r}")

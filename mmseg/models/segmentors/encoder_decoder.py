@@ -9,9 +9,7 @@ from torch import nn
 from ..builder import SEGMENTORS, build_backbone, build_head, build_neck
 from ..utils import resize
 from .base import BaseSegmentor, TestResult
-from .compile import compiled_if_asked
 from .checks import check_head_channels, check_slide_windows, checked_test_cfg, checked_train_cfg
-from .cuda_graph import GraphedLosses
 
 Box = Tuple[int, int, int, int]
 
@@ -27,13 +25,13 @@ class EncoderDecoder(BaseSegmentor):
 
     Args:
         backbone, decode_head, neck, auxiliary_head: component configs (``auxiliary_head`` may be a list).
-        train_cfg: training options (passed to the heads); ``cuda_graph=True`` replays the training forward
-            and backward as CUDA graphs (see :mod:`.cuda_graph`); ``compile=True`` (or a dict of torch.compile
-            arguments) compiles the loss computation (see :mod:`.compile`).
+        train_cfg: training options (passed to the heads); ``compile`` / ``cuda_graph`` are applied to
+            :meth:`forward_train` by :func:`mmseg.models.acceleration.accelerate_segmentor`, not here.
         test_cfg: ``mode='whole'`` (default) or ``'slide'`` with ``crop_size``, ``stride`` (int or (h, w)) and
             ``window_batch`` (windows per forward pass, default 16: bounds memory; 1 = one at a time);
-            ``test_mode`` / ``prune_level`` override a UNet++ head's; ``compile`` as in ``train_cfg``, for
-            :meth:`encode_decode`. Unknown keys in either dict are errors (:mod:`.checks` lists the known ones).
+            ``test_mode`` / ``prune_level`` override a UNet++ head's; ``compile`` (applied to
+            :meth:`encode_decode` as ``train_cfg``'s). Unknown keys in either dict are errors (:mod:`.checks`
+            lists the known ones).
         pretrained: backbone checkpoint (mmseg 0.x shorthand for ``backbone.init_cfg``).
     """
 
@@ -64,11 +62,6 @@ class EncoderDecoder(BaseSegmentor):
             check_head_channels(head, name, feature_channels if isinstance(feature_channels, list) else None,
                                 source)
         self.decode_head.check_test_cfg(self.test_cfg)
-        self._train_losses = compiled_if_asked(self._losses, self, self.train_cfg, 'train_cfg')
-        self._test_forward = compiled_if_asked(self._encode_decode, self, self.test_cfg, 'test_cfg')
-        # a plain attribute, not a child module: the graph wrapper holds this model, not the reverse
-        object.__setattr__(self, '_graphed_losses',
-                           GraphedLosses(self, self._train_losses) if self.train_cfg.get('cuda_graph') else None)
 
     def init_weights(self) -> None:
         """Load the backbone's pretrained weights (heads are initialised when built)."""
@@ -92,9 +85,6 @@ class EncoderDecoder(BaseSegmentor):
 
     def encode_decode(self, img: torch.Tensor, img_metas: List[dict]) -> torch.Tensor:
         """Test-mode logits of the decode head, resized to the size of ``img``."""
-        return self._test_forward(img, img_metas)
-
-    def _encode_decode(self, img: torch.Tensor, img_metas: List[dict]) -> torch.Tensor:
         seg_logit = self.decode_head.forward_test(self.extract_feat(img), img_metas, self.test_cfg,
                                                   **_image_arg(self.decode_head, img))
         return resize(seg_logit, img.shape[2:], align_corners=self.align_corners)
@@ -102,22 +92,16 @@ class EncoderDecoder(BaseSegmentor):
     def forward_train(self, img: torch.Tensor, img_metas: List[dict],
                       gt_semantic_seg: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Losses of the decode head ('decode.*') and auxiliary head(s) ('aux.*', 'aux_<i>.*')."""
-        if self._graphed_losses is not None:
-            return self._graphed_losses(img, img_metas, gt_semantic_seg)
-        return self._train_losses(img, img_metas, gt_semantic_seg)
-
-    def loss_keys(self) -> frozenset[str]:
-        """The losses that the heads declare (:attr:`BaseDecodeHead.loss_names`), with their heads' prefixes."""
-        return frozenset(f'{prefix}.{name}' for _, prefix, head in self._named_heads() for name in head.loss_names)
-
-    def _losses(self, img: torch.Tensor, img_metas: List[dict],
-                gt_semantic_seg: torch.Tensor) -> Dict[str, torch.Tensor]:
         feats = self.extract_feat(img)
         losses = {}
         for _, prefix, head in self._named_heads():
             losses.update(_add_prefix(head.forward_train(feats, img_metas, gt_semantic_seg, self.train_cfg,
                                                          **_image_arg(head, img)), prefix))
         return losses
+
+    def loss_keys(self) -> frozenset[str]:
+        """The losses that the heads declare (:attr:`BaseDecodeHead.loss_names`), with their heads' prefixes."""
+        return frozenset(f'{prefix}.{name}' for _, prefix, head in self._named_heads() for name in head.loss_names)
 
     def whole_inference(self, img: torch.Tensor, img_meta: List[dict], rescale: bool) -> torch.Tensor:
         """Logits of the whole image in one pass (at the original image size when ``rescale``)."""

@@ -3,7 +3,8 @@
 At 64x64 crops a UNet++ step launches over a thousand small kernels, so the GPU waits on Python and the
 launch path. ``torch.cuda.make_graphed_callables`` records forward + losses once and replays them with one
 launch each for forward and backward. Enable with ``model.train_cfg.cuda_graph=True`` (one process, CUDA,
-fixed batch shape: the loader drops the last partial batch). Any batch that differs from the recorded one
+fixed batch shape: the loader drops the last partial batch);
+:func:`~mmseg.models.acceleration.accelerate_segmentor` applies it. Any batch that differs from the recorded one
 (shape, dtype, autocast state) runs eagerly; a failed capture warns and falls back to eager for good.
 """
 import warnings
@@ -63,7 +64,9 @@ class GraphedLosses:
     def usable(self, img: torch.Tensor) -> bool:
         return not self.disabled and img.is_cuda and torch.is_grad_enabled() and not is_distributed()
 
-    def __call__(self, img: torch.Tensor, img_metas: List[dict], gt: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def __call__(self, img: torch.Tensor, img_metas: List[dict],
+                 gt_semantic_seg: torch.Tensor) -> Dict[str, torch.Tensor]:
+        gt = gt_semantic_seg
         if not self.usable(img):
             return self.loss_fn(img, img_metas, gt)
         signature = _signature(img, gt)

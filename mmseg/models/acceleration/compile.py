@@ -1,9 +1,10 @@
 """``torch.compile`` for a segmentor's training losses and test forward, with an eager fallback.
 
-``model.train_cfg.compile`` compiles the training loss computation (forward and losses; AOTAutograd compiles
-the backward with it); ``model.test_cfg.compile`` compiles ``encode_decode`` (one window batch in slide mode,
-one image in whole mode). The value is ``True`` or a dict of :func:`torch.compile` arguments, e.g.
-``dict(mode='max-autotune', dynamic=False)`` or ``dict(backend='aot_eager')``.
+``model.train_cfg.compile`` compiles ``forward_train`` (forward and losses; AOTAutograd compiles the backward
+with it); ``model.test_cfg.compile`` compiles ``encode_decode`` (one window batch in slide mode, one image in
+whole mode); :func:`~mmseg.models.acceleration.accelerate_segmentor` applies them. The value is ``True`` or a
+dict of :func:`torch.compile` arguments, e.g. ``dict(mode='max-autotune', dynamic=False)`` or
+``dict(backend='aot_eager')``.
 
 Compiling is lazy (the backend compiles at the first call) and guarded: when ``torch.compile`` is missing or
 fails (no C compiler for inductor, an unknown backend, an unsupported op), one warning on the 'mmseg.models'
@@ -89,34 +90,35 @@ class CompiledCall:
         # a copy (deepcopy, pickle) compiles its own fn again; compiled code would run the original's
         return dict(self.__dict__, compiled=None, proven=False)
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.failure is not None:
-            return self.fn(*args)
+            return self.fn(*args, **kwargs)
         if self.compiled is None:
             try:
                 self.compiled = torch.compile(self.fn, **self.options)
             except Exception as err:  # noqa: BLE001 - any failure to compile means: run eagerly
-                return self._fall_back(err, args, buffers=None)
+                return self._fall_back(err, args, kwargs, buffers=None)
         if self.proven:
             try:
-                return self.compiled(*args)
+                return self.compiled(*args, **kwargs)
             except TorchDynamoException as err:
-                return self._fall_back(err, args, buffers=None)
+                return self._fall_back(err, args, kwargs, buffers=None)
         buffers = {name: buf.clone() for name, buf in self.module.named_buffers()}
         try:
-            out = self.compiled(*args)
+            out = self.compiled(*args, **kwargs)
         except Exception as err:  # noqa: BLE001 - the backend compiles here: its errors mean: run eagerly
-            return self._fall_back(err, args, buffers)
+            return self._fall_back(err, args, kwargs, buffers)
         self.proven = True
         return out
 
-    def _fall_back(self, err: Exception, args: tuple, buffers: Optional[Dict[str, torch.Tensor]]) -> Any:
+    def _fall_back(self, err: Exception, args: tuple, kwargs: dict,
+                   buffers: Optional[Dict[str, torch.Tensor]]) -> Any:
         """Restore the buffers, run eagerly and, if that works, turn compiling off with one warning."""
         if buffers is not None:
             with torch.no_grad():
                 for name, buf in self.module.named_buffers():
                     buf.copy_(buffers[name])
-        out = self.fn(*args)
+        out = self.fn(*args, **kwargs)
         reason = ' '.join(str(err).split())  # compiler errors span lines: the cause is rarely on the first
         reason = reason.split(' Set TORCHDYNAMO_VERBOSE')[0]  # dynamo's advice on debugging it, not the cause
         if len(reason) > 300:
@@ -136,8 +138,5 @@ def compiled_if_asked(fn: Callable, module: nn.Module, cfg: dict, key: str) -> C
     options = compile_options(cfg.get('compile'), f'{key}.compile')
     if options is None:
         return fn
-    if cfg.get('cuda_graph'):
-        raise ValueError(f"{key}.compile and {key}.cuda_graph exclude each other; for CUDA graphs of the "
-                         f"compiled step use {key}.compile=dict(mode='reduce-overhead')")
     what = {'train_cfg': 'training losses', 'test_cfg': 'test forward'}.get(key, fn.__name__)
     return CompiledCall(fn, options, module, f'{what} ({key}.compile)')
