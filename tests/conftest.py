@@ -13,7 +13,8 @@ if TESTS not in sys.path:
 
 
 def pytest_configure(config):
-    config.addinivalue_line('markers', 'slow: end-to-end test (seconds to a minute); still run in CI')
+    config.addinivalue_line('markers', 'slow: end-to-end test (training runs, tools or ranks as subprocesses, gloo '
+                            'process groups, real data; seconds to a minute); left out by -m "not slow", run in CI')
 
 
 @pytest.fixture(scope='session')

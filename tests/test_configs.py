@@ -73,6 +73,7 @@ def test_pruned_unetpp_is_a_test_time_option_of_the_ds_comparison_model(syntheti
     assert glob.glob(str(tmp_path / 'eval_*.json')) and levels and set(levels) == {2}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', CONFIGS, ids=[osp.relpath(p, osp.join(ROOT, 'configs')) for p in CONFIGS])
 def test_config_builds_and_trains_one_step(path, synthetic_root, retinal_tree):
     cfg = Config.fromfile(path)
