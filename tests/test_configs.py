@@ -22,14 +22,8 @@ CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), r
 
 
 @pytest.fixture(scope='module')
-def synthetic_root(tmp_path_factory) -> str:
-    from mmseg.datasets.converters import convert_drive
-    from mmseg.utils.synthetic import make_synthetic_drive
-    tmp = tmp_path_factory.mktemp('drive_cfgs')
-    zips = make_synthetic_drive(str(tmp / 'zips'), num_train=2, num_test=1, size=(120, 110), seed=3)
-    root = str(tmp / 'DRIVE')
-    convert_drive(*zips, out_dir=root, progress=False, logger='silent')
-    return root
+def synthetic_root(synthetic_drive) -> str:
+    return synthetic_drive(num_train=2, num_test=1, size=(120, 110), seed=3)
 
 
 def test_configs_are_found():
@@ -73,6 +67,7 @@ def test_pruned_unetpp_is_a_test_time_option_of_the_ds_comparison_model(syntheti
     assert glob.glob(str(tmp_path / 'eval_*.json')) and levels and set(levels) == {2}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', CONFIGS, ids=[osp.relpath(p, osp.join(ROOT, 'configs')) for p in CONFIGS])
 def test_config_builds_and_trains_one_step(path, synthetic_root, retinal_tree):
     cfg = Config.fromfile(path)

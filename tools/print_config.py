@@ -2,10 +2,10 @@
 import argparse
 import os.path as osp
 import sys
-import warnings
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from mmcv.cli import use_deprecated_options  # noqa: E402
 from mmcv.config import Config, DictAction  # noqa: E402
 
 
@@ -21,11 +21,7 @@ def parse_args(argv=None):
                         'be like key="[a,b]" or key=a,b; nested list/tuple values work too, e.g. '
                         'key="[(a,b),(c,d)]" (quotation marks needed, no white space).')
     args = parser.parse_args(argv)
-    if args.options and args.cfg_options:
-        parser.error('--options and --cfg-options cannot be both specified; --options is deprecated')
-    if args.options:
-        warnings.warn('--options is deprecated in favor of --cfg-options')
-        args.cfg_options = args.options
+    use_deprecated_options(args, parser)
     return args
 
 

@@ -1,17 +1,16 @@
 """Test a checkpoint: python tools/test.py CONFIG CHECKPOINT --eval mDice (or bash test_dist.sh ...)."""
 import argparse
-import os
 import os.path as osp
 import sys
 import time
-import warnings
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import torch  # noqa: E402
 
+from mmcv.cli import add_dist_args, export_local_rank, start_dist, use_deprecated_options  # noqa: E402
 from mmcv.config import Config, DictAction  # noqa: E402
-from mmcv.dist import close_dist, get_dist_info, init_dist  # noqa: E402
+from mmcv.dist import close_dist, get_dist_info  # noqa: E402
 from mmcv.fileio import dump, mkdir_or_exist  # noqa: E402
 from mmseg.apis.check_args import check_test_args  # noqa: E402
 from mmseg.apis.test_set import use_test_set  # noqa: E402
@@ -55,16 +54,10 @@ def parse_args(argv=None):
                         help='opacity of painted segmentation map. In (0, 1] range.')
     parser.add_argument('--test-set', help='score on the data.test of this dataset config instead (e.g. '
                         'configs/_base_/datasets/stare.py), keeping the model of CONFIG')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    parser.add_argument('--dist_backend', '--dist-backend', choices=['nccl', 'gloo', 'mpi'], default=None)
+    add_dist_args(parser)
     args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    if args.options and args.cfg_options:
-        raise ValueError('--options and --cfg-options cannot be both specified; --options is deprecated')
-    if args.options:
-        warnings.warn('--options is deprecated in favor of --cfg-options')
-        args.cfg_options = args.options
+    export_local_rank(args)
+    use_deprecated_options(args)
     if not 0 < args.opacity <= 1:
         parser.error(f'--opacity must be in (0, 1], got {args.opacity}')
     return args
@@ -90,12 +83,7 @@ def main(argv=None):
     if args.test_set:
         use_test_set(cfg, args.test_set, args.cfg_options)
     cfg.gpu_ids = [args.gpu_id]
-    distributed = args.launcher != 'none'
-    if distributed:
-        backend = args.dist_backend or cfg.get('dist_params', {}).get('backend')
-        if backend == 'nccl' and not torch.cuda.is_available():
-            backend = 'gloo'
-        init_dist(args.launcher, backend=backend)
+    distributed = start_dist(args, cfg)
     rank, _ = get_dist_info()
 
     work_dir = args.work_dir or osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])

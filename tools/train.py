@@ -3,7 +3,6 @@ import argparse
 import atexit
 import copy
 import glob
-import os
 import os.path as osp
 import sys
 import time
@@ -13,8 +12,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import torch  # noqa: E402
 
+from mmcv.cli import add_dist_args, export_local_rank, start_dist, use_deprecated_options  # noqa: E402
 from mmcv.config import Config, DictAction  # noqa: E402
-from mmcv.dist import close_dist, get_dist_info, init_dist  # noqa: E402
+from mmcv.dist import close_dist, get_dist_info  # noqa: E402
 from mmcv.fileio import NoSpaceError, is_disk_full, mkdir_or_exist  # noqa: E402
 from mmcv.runner.work_dir_lock import WorkDirLock, WorkDirLocked  # noqa: E402
 from mmseg import __version__  # noqa: E402
@@ -67,19 +67,10 @@ def parse_args(argv=None):
                         'space is allowed.')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    parser.add_argument('--dist_backend', '--dist-backend', choices=['nccl', 'gloo', 'mpi'], default=None,
-                        help='process group backend (default: nccl with CUDA, else gloo)')
+    add_dist_args(parser)
     args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    if args.options and args.cfg_options:
-        raise ValueError('--options and --cfg-options cannot be both specified, --options is deprecated in '
-                         'favor of --cfg-options. --options will not be supported in version v0.22.0.')
-    if args.options:
-        warnings.warn('--options is deprecated in favor of --cfg-options. --options will not be supported in '
-                      'version v0.22.0.')
-        args.cfg_options = args.options
+    export_local_rank(args)
+    use_deprecated_options(args, removed_in='v0.22.0')
     return args
 
 
@@ -129,14 +120,8 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = setup_cfg(args)
 
-    if args.launcher == 'none':
-        distributed = False
-    else:
-        distributed = True
-        backend = args.dist_backend or cfg.get('dist_params', {}).get('backend')
-        if backend == 'nccl' and not torch.cuda.is_available():
-            backend = 'gloo'
-        init_dist(args.launcher, backend=backend)
+    distributed = start_dist(args, cfg)
+    if distributed:
         _, world_size = get_dist_info()
         cfg.gpu_ids = range(world_size)
 

@@ -17,11 +17,10 @@ from typing import Callable, Iterable, Iterator, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
-from torch.nn.utils import clip_grad_norm_
 
 from mmcv.checkpoint import load_checkpoint
 from mmcv.logging import print_log
-from mmcv.runner import build_optimizer
+from mmcv.runner import IterBasedRunner, build_optimizer
 from mmseg.apis.testing import build_test_loader
 from mmseg.apis.train import build_train_loaders, wrap_model
 from mmseg.datasets import build_dataset
@@ -108,30 +107,40 @@ def config_amp(cfg) -> Optional[str]:
     return {'float16': 'fp16', 'bfloat16': 'bf16'}.get(dtype, dtype)
 
 
+def benchmark_optimizer_config(cfg, amp: Optional[str]) -> dict:
+    """The config's ``optimizer_config``; with ``amp`` an AmpOptimizerHook of that dtype (keeping its
+    grad_clip, and its loss_scale when the config already trains with mixed precision)."""
+    optimizer_config = dict(cfg.get('optimizer_config') or {})
+    if amp is None:
+        return optimizer_config
+    if config_amp(cfg) is None:
+        optimizer_config = {k: v for k, v in optimizer_config.items() if k == 'grad_clip'}
+    return dict(optimizer_config, type='AmpOptimizerHook', dtype=amp)
+
+
+class _HandedBatch:
+    """Stands in for the runner's IterLoader: hands over the batch whose loading the benchmark timed."""
+    epoch = 0
+
+    def __init__(self):
+        self.batch = None
+
+    def __next__(self) -> dict:
+        return self.batch
+
+
 def _train_step_fn(model: nn.Module, cfg, amp: Optional[str]) -> Callable[[dict], None]:
-    """One training iteration as the runner's optimizer hook does it: train_step, backward, optional
-    gradient clipping (``optimizer_config.grad_clip``), optimizer step; fp16 on CUDA scales the loss."""
-    optimizer = build_optimizer(model, cfg.optimizer)
-    grad_clip = (cfg.get('optimizer_config') or {}).get('grad_clip')
-    params = [p for group in optimizer.param_groups for p in group['params']]
-    scaler = torch.amp.GradScaler('cuda') if amp == 'fp16' and torch.cuda.is_available() else None
+    """One training iteration of the runner: ``train_step`` (under autocast with mixed precision), then
+    its optimizer hook, built from ``optimizer_config`` as in training (backward, grad clip, loss scaling)."""
+    runner = IterBasedRunner(model, build_optimizer(model, cfg.optimizer))
+    runner.register_training_hooks(None, benchmark_optimizer_config(cfg, amp), timer_config=None)
+    runner.call_hook('before_run')
+    handed = _HandedBatch()
 
     def step(data: dict) -> None:
-        with _autocast(amp):
-            loss = model.train_step(data, optimizer)['loss']
-        optimizer.zero_grad(set_to_none=True)
-        if scaler is None:
-            loss.backward()
-        else:
-            scaler.scale(loss).backward()
-            scaler.unscale_(optimizer)
-        if grad_clip is not None:
-            clip_grad_norm_(params, **grad_clip)
-        if scaler is None:
-            optimizer.step()
-        else:
-            scaler.step(optimizer)
-            scaler.update()
+        handed.batch = data
+        runner.train(handed)
+        runner.log_buffer.clear()  # no logger averages them here
     return step
 
 

@@ -4,21 +4,15 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from mmseg.datasets.converters import convert_drive
 from mmseg.datasets.pipelines.loading import set_image
-from mmseg.utils.synthetic import make_synthetic_drive
 
 SIZE = (100, 96)  # (w, h)
 
 
 @pytest.fixture(scope='session')
-def drive_root(tmp_path_factory) -> str:
+def drive_root(synthetic_drive) -> str:
     """A converted synthetic DRIVE tree: 4 training and 3 validation images of 100x96."""
-    tmp = tmp_path_factory.mktemp('drive')
-    zips = make_synthetic_drive(str(tmp / 'zips'), num_train=4, num_test=3, size=SIZE, seed=1)
-    root = str(tmp / 'DRIVE')
-    convert_drive(*zips, out_dir=root, progress=False, logger='silent')
-    return root
+    return synthetic_drive(num_train=4, num_test=3, size=SIZE, seed=1)
 
 
 @pytest.fixture

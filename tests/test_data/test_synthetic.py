@@ -73,6 +73,7 @@ def test_invalid_arguments(tmp_path):
         make_synthetic_drive(str(tmp_path), size=(10, 10))
 
 
+@pytest.mark.slow
 def test_cli_writes_the_zips(tmp_path):
     out = subprocess.run([sys.executable, osp.join(REPO, 'tools/make_synthetic_drive.py'), str(tmp_path),
                           '--num-train', '1', '--num-test', '1', '--size', '48', '40', '--seed', '2'],
@@ -83,6 +84,7 @@ def test_cli_writes_the_zips(tmp_path):
     assert img.shape == (40, 48, 3)
 
 
+@pytest.mark.slow
 def test_synthetic_sets_are_deterministic_and_official(tmp_path):
     import tarfile
 
@@ -96,6 +98,7 @@ def test_synthetic_sets_are_deterministic_and_official(tmp_path):
     assert len(names) == 20 and names[0] == 'im0001.ah.ppm.gz' and ppm.startswith(b'P5\n96 83\n255\n')
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('dataset,expected', [('stare', 'labels-vk.tar'), ('chase_db1', 'CHASEDB1.zip'),
                                               ('hrf', 'diabetic_retinopathy_fovmask.zip'), ('drive', 'test.zip')])
 def test_retinal_cli_writes_each_official_format(tmp_path, capsys, dataset, expected):

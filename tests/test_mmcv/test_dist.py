@@ -105,12 +105,14 @@ def two_ranks(tmp_path_factory):
     return launch(TWO_RANKS, [str(user_tmpdir)], envs, workdir)
 
 
+@pytest.mark.slow
 def test_two_ranks_know_their_place(two_ranks):
     assert [(o['rank'], o['world_size'], o['distributed']) for o in two_ranks] == [(0, 2, True), (1, 2, True)]
     assert [o['master'] for o in two_ranks] == ['ran', None]
     assert [o['closed'] for o in two_ranks] == [True, True]
 
 
+@pytest.mark.slow
 def test_collect_results_restores_dataset_order_on_rank_0(two_ranks):
     expected = [f'sample{i}' for i in range(5)]
     for key in ('cpu_default', 'cpu_user', 'gpu'):
@@ -118,26 +120,31 @@ def test_collect_results_restores_dataset_order_on_rank_0(two_ranks):
         assert two_ranks[1][key] is None, key
 
 
+@pytest.mark.slow
 def test_collect_results_cpu_gathers_registered_result_records(two_ranks):
     expected = [['Prediction', [[i] * 3] * 2, None if i % 2 else [[i / 10] * 3] * 2] for i in range(5)]
     assert two_ranks[0]['records'] == expected
     assert two_ranks[1]['records'] == [None]
 
 
+@pytest.mark.slow
 def test_collect_results_cpu_cleans_up_only_its_own_files(two_ranks):
     assert not two_ranks[0]['default_tmpdir_left']
     assert two_ranks[0]['user_tmpdir'] == ['keep.txt']
 
 
+@pytest.mark.slow
 def test_sync_random_seed_agrees_across_ranks(two_ranks):
     assert two_ranks[0]['seed'] == two_ranks[1]['seed']
     assert [o['given_seed'] for o in two_ranks] == [100, 100]
 
 
+@pytest.mark.slow
 def test_all_reduce_mean_averages_over_ranks(two_ranks):
     assert [o['mean'] for o in two_ranks] == [0.5, 0.5]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('launcher', ['mpi', 'slurm'])
 def test_mpi_and_slurm_environments(launcher, tmp_path):
     port = free_port()

@@ -112,5 +112,6 @@ def _ddp_worker(rank: int, port: int, world_size: int) -> None:
         close_dist()
 
 
+@pytest.mark.slow
 def test_ddp_keeps_parameters_identical_across_two_processes():
     mp.spawn(_ddp_worker, args=(_free_port(), 2), nprocs=2, join=True)

@@ -18,15 +18,9 @@ CONFIGS = sorted(glob.glob(osp.join(USER_CONFIGS, 'unet', '*.py')))
 
 
 @pytest.fixture(scope='module')
-def fake_drive(tmp_path_factory) -> str:
+def fake_drive(synthetic_drive) -> str:
     """A converted synthetic DRIVE folder: 2 training images and 1 validation image of 96x80."""
-    from mmseg.datasets.converters import convert_drive
-    from mmseg.utils.synthetic import make_synthetic_drive
-    tmp = tmp_path_factory.mktemp('fake_drive')
-    zips = make_synthetic_drive(str(tmp / 'zips'), num_train=2, num_test=1, size=(96, 80), seed=1)
-    root = str(tmp / 'DRIVE')
-    convert_drive(*zips, out_dir=root, progress=False, logger='silent')
-    return root
+    return synthetic_drive(num_train=2, num_test=1, size=(96, 80), seed=1)
 
 
 def test_the_user_copy_has_the_six_drive_configs():

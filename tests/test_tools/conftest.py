@@ -44,16 +44,9 @@ data = dict(
 
 
 @pytest.fixture(scope='session')
-def tiny_drive(tmp_path_factory) -> str:
+def tiny_drive(synthetic_drive) -> str:
     """data_root of a converted synthetic DRIVE set: 2 training and 2 validation images."""
-    from mmseg.datasets.converters import convert_drive
-    from mmseg.utils.synthetic import make_synthetic_drive
-    tmp = tmp_path_factory.mktemp('drive')
-    train_zip, test_zip = make_synthetic_drive(str(tmp / 'zips'), num_train=2, num_test=2,
-                                               size=(IMAGE_SIZE, IMAGE_SIZE))
-    data_root = str(tmp / 'DRIVE')
-    convert_drive(train_zip, test_zip, data_root, progress=False)
-    return data_root
+    return synthetic_drive(num_train=2, num_test=2, size=(IMAGE_SIZE, IMAGE_SIZE))
 
 
 @pytest.fixture(scope='session')

@@ -53,3 +53,26 @@ def test_batch_size_is_a_train_option(load_tool, tiny_config, capsys):
     with pytest.raises(SystemExit):
         load_tool('benchmark').main([tiny_config, '--samples-per-gpu', '4'])
     assert '--samples-per-gpu applies to --train only' in capsys.readouterr().err
+
+
+def test_train_mode_steps_through_the_runners_optimizer_hook(load_tool, tiny_config, tmp_path, monkeypatch):
+    from mmcv.runner.hooks.optimizer import AmpOptimizerHook
+    hooks = []
+    amp_step = AmpOptimizerHook.after_train_iter
+    monkeypatch.setattr(AmpOptimizerHook, 'after_train_iter',
+                        lambda self, runner: hooks.append(self) or amp_step(self, runner))
+    report = run(load_tool, [tiny_config, '--train', '--samples-per-gpu', '2', '--num-images', '2', '--warmup', '0',
+                             '--amp', 'bf16', '--cfg-options', 'optimizer_config.grad_clip.max_norm=1'], tmp_path)
+    assert report['amp'] == 'bf16' and len(hooks) == 1
+    assert hooks[0].dtype is torch.bfloat16 and hooks[0].grad_clip == dict(max_norm=1)
+
+
+@pytest.mark.parametrize('optimizer_config, amp, expected', [
+    (None, None, {}),
+    (dict(grad_clip=dict(max_norm=1)), None, dict(grad_clip=dict(max_norm=1))),
+    (dict(grad_clip=None), 'bf16', dict(grad_clip=None, type='AmpOptimizerHook', dtype='bf16')),
+    (dict(type='AmpOptimizerHook', dtype='fp16', loss_scale=512.), 'bf16',
+     dict(type='AmpOptimizerHook', dtype='bf16', loss_scale=512.))])
+def test_optimizer_config_of_the_benchmark(optimizer_config, amp, expected):
+    from mmseg.apis.benchmark import benchmark_optimizer_config
+    assert benchmark_optimizer_config(dict(optimizer_config=optimizer_config), amp) == expected

@@ -198,6 +198,7 @@ def _umask():
     return mask
 
 
+@pytest.mark.slow
 def test_command_line_exit_status(zips, tmp_path):
     env = dict(os.environ, PYTHONPATH=REPO)
     ok = subprocess.run([sys.executable, TOOL, *zips, '-o', str(tmp_path / 'D')], capture_output=True, text=True,
@@ -216,6 +217,7 @@ def _real_drive_dir():
     return None
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(_real_drive_dir() is None,
                     reason='real DRIVE zips not found (set DRIVE_DIR or put them in ../shared/data/DRIVE)')
 def test_real_drive(tmp_path):

@@ -174,6 +174,7 @@ def _temp_folders(parent):
     return sorted(n for n in os.listdir(parent) if n.startswith('.DRIVE.'))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('signum, status', [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_sigterm_and_ctrl_c_clean_up_and_exit_non_zero(zips, tmp_path, signum, status):
     child = _start_child(zips, tmp_path / 'DRIVE')
@@ -186,6 +187,7 @@ def test_sigterm_and_ctrl_c_clean_up_and_exit_non_zero(zips, tmp_path, signum, s
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_stale_temp_folders_of_dead_runs_are_removed_and_logged(tool, zips, tmp_path, capsys):
     out = tmp_path / 'DRIVE'
     (tmp_path / '.DRIVE.tmp.mine').mkdir()  # looks alike but has no owner record: not ours, kept

@@ -4,6 +4,8 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(ROOT, 'bench', 'drive_ablation.sh')
 
@@ -13,6 +15,7 @@ def run(args, work_root):
     return subprocess.run(['bash', SCRIPT, *args], capture_output=True, text=True, env=env, timeout=300)
 
 
+@pytest.mark.slow
 def test_trains_once_and_tabulates(tiny_config, tmp_path):
     configs = []
     for name, lr in (('abl_a', 0.01), ('abl_b', 0.05)):
@@ -44,6 +47,7 @@ def test_missing_config_is_refused_before_any_training(tmp_path):
     assert not (tmp_path / 'runs').exists()
 
 
+@pytest.mark.slow
 def test_failed_run_says_where_its_output_is(tiny_config, tmp_path):
     bad = tmp_path / 'abl_bad.py'
     bad.write_text(f"_base_ = '{tiny_config}'\nmodel = dict(decode_head=dict(channels=[8, 8]))\n"

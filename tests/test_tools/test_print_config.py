@@ -3,6 +3,8 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
@@ -26,6 +28,7 @@ def test_graph_prints_the_built_model(load_tool, tiny_config, capsys):
     assert 'EncoderDecoder(' in graph and 'UNetPlusPlusHead(' in graph and 'ResNet(' in graph
 
 
+@pytest.mark.slow
 def test_runs_as_a_script_from_another_folder(tiny_config, tmp_path):
     result = subprocess.run([sys.executable, osp.join(ROOT, 'tools', 'print_config.py'), tiny_config],
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)

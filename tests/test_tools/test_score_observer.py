@@ -50,6 +50,7 @@ def test_a_set_without_second_observer_is_refused(retinal_tree):
         score_second_observer(cfg)
 
 
+@pytest.mark.slow
 def test_cli_writes_json(retinal_tree, tmp_path):
     root = retinal_tree('STARE', num_val=2)
     out = tmp_path / 'observer.json'

@@ -197,6 +197,7 @@ def init_one_slurm_rank(tmp_path, kwargs: dict, **env_vars: str) -> subprocess.C
                           capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow
 def test_init_dist_slurm_parses_the_node_list_and_picks_gloo_on_cpu(tmp_path):
     port = free_port()
     # no scontrol on PATH here; the config's nccl must become gloo on this CPU-only process

@@ -77,6 +77,7 @@ checkpoint.save_checkpoint(torch.nn.Linear(2, 2), sys.argv[1])
 """
 
 
+@pytest.mark.slow
 def test_a_save_killed_midway_leaves_a_temporary_that_the_next_run_removes(tmp_path):
     root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
     env = dict(os.environ, PYTHONPATH=root)
