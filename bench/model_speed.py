@@ -85,6 +85,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--amp', action='store_true', help='autocast to bfloat16')
     parser.add_argument('--channels-last', action='store_true', help='channels_last model and inputs')
     parser.add_argument('--batch', type=int, default=TRAIN_BATCH, help='training batch size')
+    parser.add_argument('--crop', type=int, default=CROP, help='training crop side (default 64)')
     parser.add_argument('--repeats', type=int, default=20, help='timed training steps per contestant')
     parser.add_argument('--slide-repeats', type=int, default=3,
                         help='timed inferences of the image per contestant and mode (slide, whole)')
@@ -99,7 +100,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'static graph per input shape)')
     parser.add_argument('--json', help='also write the numbers to this JSON file')
     args = parser.parse_args(argv)
-    if min(args.batch, args.repeats, args.slide_repeats, *args.image_size) < 1:
+    if min(args.batch, args.crop, args.repeats, args.slide_repeats, *args.image_size) < 1:
         parser.error('--batch, --repeats, --slide-repeats and --image-size must be >= 1')
     return args
 
@@ -201,9 +202,10 @@ def median_seconds(fns: Dict[str, Callable[[], object]], repeats: int, warmup: i
 def train_step_fn(model: nn.Module, args: argparse.Namespace) -> Callable[[], None]:
     """One SGD step of ``model`` on a fixed random batch (forward with every loss, backward, step)."""
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-    batch = dict(img=make_input(args, args.batch, 3, CROP, CROP),
-                 gt_semantic_seg=torch.randint(0, 2, (args.batch, 1, CROP, CROP), device=args.device),
-                 img_metas=[test_meta((CROP, CROP))] * args.batch)
+    crop = args.crop
+    batch = dict(img=make_input(args, args.batch, 3, crop, crop),
+                 gt_semantic_seg=torch.randint(0, 2, (args.batch, 1, crop, crop), device=args.device),
+                 img_metas=[test_meta((crop, crop))] * args.batch)
 
     def step():
         model.train()
@@ -358,7 +360,8 @@ def main(argv=None) -> None:
 
     on_cuda = args.device.startswith('cuda')
     setup = (f'device={args.device} ({torch.cuda.get_device_name(args.device) if on_cuda else "cpu"}), '
-             f'threads={torch.get_num_threads()}, amp={args.amp}, channels_last={args.channels_last}, '
+             f'threads={torch.get_num_threads()}, train crop={args.crop}x{args.crop}, amp={args.amp}, '
+             f'channels_last={args.channels_last}, '
              f'compile={compile_options}, torch {torch.__version__}')
     print(setup)
     print(results_table(results))
