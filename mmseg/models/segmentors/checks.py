@@ -5,6 +5,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from torch import nn
 
+from ..acceleration.autocast import check_autocast
 from ..acceleration.compile import compile_options
 
 # key -> what it does; unknown keys are errors (a typo must not silently fall back to a default)
@@ -20,6 +21,7 @@ TEST_CFG_KEYS: Dict[str, str] = {
     'test_mode': "UNet++: 'accurate' (mean of the outputs) or 'fast' (output prune_level only)",
     'prune_level': "UNet++: the output k (UNet++ L_k) that test_mode='fast' computes",
     'compile': 'torch.compile settings of inference',
+    'autocast': "inference under bf16 autocast: 'bf16', 'auto' (where the device has native bf16) or None",
 }
 
 
@@ -49,6 +51,7 @@ def checked_test_cfg(test_cfg: Optional[dict]) -> dict:
     test_cfg = dict(test_cfg or {})
     check_cfg_keys(test_cfg, TEST_CFG_KEYS, 'test_cfg')
     compile_options(test_cfg.get('compile'), 'test_cfg.compile')
+    check_autocast(test_cfg.get('autocast'))
     mode = test_cfg.get('mode', 'whole')
     if mode not in ('whole', 'slide'):
         raise ValueError(f"test_cfg.mode must be 'whole' or 'slide', got {mode!r}")
