@@ -11,7 +11,7 @@ from mmcv.logging import print_log
 from mmseg.core.evaluation.metrics import (METRICS, check_eval_options, confusion_matrix, pre_eval_to_metrics,
                                            total_area_to_metrics)
 from mmseg.core.evaluation.report import class_table, fov_table, summary_table
-from mmseg.core.evaluation.vessel_metrics import FOV_KEYS, fov_metrics, fov_record
+from mmseg.core.evaluation.vessel_metrics import COUNT_KEYS, FOV_KEYS, fov_metrics, fov_record
 from mmseg.core.seg_result import SegResult, as_seg_result
 
 from .builder import DATASETS
@@ -220,7 +220,8 @@ class CustomDataset(Dataset):
         """Score ``results``: records from :meth:`pre_eval`, or predictions (SegResults or label maps) in dataset order.
 
         Returns fractions: 'aAcc', the class means ('mIoU', 'mDice', 'mAcc', ...), per-class values
-        ('IoU.vessel', ...) and, with FOV masks, 'fov.Se', 'fov.Sp', 'fov.Acc', 'fov.AUC', 'fov.F1'.
+        ('IoU.vessel', ...) and, with FOV masks, 'fov.Se', 'fov.Sp', 'fov.Acc', 'fov.AUC', 'fov.F1', 'fov.clDice'
+        and the mean connected vessel components per image, 'fov.components_pred' and 'fov.components_label'.
         Prints the same as percent tables. ``kwargs`` are evaluation options (``beta`` of mFscore); an
         unknown one is an error (see :func:`~mmseg.core.evaluation.metrics.check_eval_options`).
         """
@@ -250,7 +251,7 @@ class CustomDataset(Dataset):
                 'AUC is NaN: it needs vessel probabilities (SegResults with prob, i.e. test with '
                 'return_prob=True); these results are label maps only.')
             print_log(f'Vessel metrics inside the FOV masks ({self.CLASSES[1]!r} vs the rest):\n'
-                      + fov_table(fov, note), logger)
+                      + fov_table(fov, note, counts=COUNT_KEYS), logger)
             eval_results.update((f'fov.{key}', value) for key, value in fov.items())
         return eval_results
 
