@@ -15,7 +15,6 @@ from skimage.measure import label as label_components
 from skimage.morphology import skeletonize
 
 NUM_BINS = 1000
-FOV_METRICS = ('Se', 'Sp', 'Acc', 'AUC', 'F1')
 
 
 def fov_record(pred_label: np.ndarray, label: np.ndarray, fov_mask: np.ndarray, prob: Optional[np.ndarray] = None,
