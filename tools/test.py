@@ -96,12 +96,13 @@ def main(argv=None):
         torch.distributed.barrier()
     timestamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
 
-    outputs, metrics = run_test(cfg, args.checkpoint, distributed=distributed, aug_test=args.aug_test,
-                                eval_metrics=args.eval, eval_options=None if args.format_only else args.eval_options,
-                                keep_raw=bool(args.out), show_dir=show_dir,
-                                opacity=args.opacity, tmpdir=args.tmpdir, gpu_collect=args.gpu_collect,
-                                partial_load=args.partial_load,
-                                format_dir=args.eval_options['imgfile_prefix'] if args.format_only else None)
+    eval_options = None if args.format_only else args.eval_options
+    format_dir = args.eval_options['imgfile_prefix'] if args.format_only else None
+    outputs, metrics, per_image = run_test(cfg, args.checkpoint, distributed=distributed, aug_test=args.aug_test,
+                                           eval_metrics=args.eval, eval_options=eval_options,
+                                           keep_raw=bool(args.out), show_dir=show_dir, opacity=args.opacity,
+                                           tmpdir=args.tmpdir, gpu_collect=args.gpu_collect,
+                                           partial_load=args.partial_load, format_dir=format_dir)
     if rank != 0:
         return
     if args.out:
@@ -117,7 +118,7 @@ def main(argv=None):
                              cfg_options=args.cfg_options)  # what was scored, by what, where (provenance)
         if args.eval_options:
             record['eval_options'] = dict(args.eval_options)
-        dump(dict(record, metric=metrics), json_file)
+        dump(dict(record, metric=metrics, per_image=per_image), json_file)
         print(f'metrics written to {json_file}')
     if show_dir:
         print(f'overlays written to {show_dir}')

@@ -57,8 +57,11 @@ def run_test(cfg, checkpoint: str, distributed: bool = False, aug_test: bool = F
              eval_metrics: Optional[Sequence[str]] = None, eval_options: Optional[dict] = None,
              keep_raw: bool = False, show_dir: Optional[str] = None, opacity: float = 0.5,
              tmpdir: Optional[str] = None, gpu_collect: bool = False,
-             partial_load: bool = False, format_dir: Optional[str] = None) -> Tuple[Optional[list], Optional[dict]]:
-    """Predict the test set of ``cfg`` with ``checkpoint``; returns (label maps or None, metrics or None).
+             partial_load: bool = False,
+             format_dir: Optional[str] = None) -> Tuple[Optional[list], Optional[dict], Optional[list]]:
+    """Predict the test set of ``cfg`` with ``checkpoint``; returns (label maps or None, metrics or None,
+    per-image figures or None). The metrics are the flat dict of floats of ``dataset.evaluate``; the
+    per-image figures (with ``eval_metrics``) one dict per image, ``dataset.per_image_results``.
 
     The checkpoint is loaded first and refused if it does not cover the model (unless ``partial_load``)
     or holds NaN/Inf weights.
@@ -85,14 +88,16 @@ def run_test(cfg, checkpoint: str, distributed: bool = False, aug_test: bool = F
                                   return_prob=return_prob)
     rank, _ = get_dist_info()
     if rank != 0:
-        return None, None
+        return None, None, None
     if format_dir is not None:
         dataset.format_results(results, format_dir)
-    metrics = None
+    metrics = per_image = None
     if eval_metrics:
         logger = get_root_logger()
-        metrics = dataset.evaluate(results, metric=list(eval_metrics), logger=logger, **(eval_options or {}))
+        records = results if pre_eval else dataset.pre_eval(results, list(range(len(results))))  # scored once
+        metrics = dataset.evaluate(records, metric=list(eval_metrics), logger=logger, **(eval_options or {}))
         metrics = {k: float(v) if hasattr(v, '__float__') else v for k, v in metrics.items()}
+        per_image = dataset.per_image_results(records)
     if not keep_raw:
-        return None, metrics
-    return [r.label_map.astype(np.int64, copy=False) for r in results], metrics  # what --out files hold
+        return None, metrics, per_image
+    return [r.label_map.astype(np.int64, copy=False) for r in results], metrics, per_image  # --out holds them

@@ -10,8 +10,9 @@ from mmcv.image import imread, imwrite
 from mmcv.logging import print_log
 from mmseg.core.evaluation.metrics import (METRICS, check_eval_options, confusion_matrix, pre_eval_to_metrics,
                                            total_area_to_metrics)
+from mmseg.core.evaluation.per_image import per_image_metrics
 from mmseg.core.evaluation.report import class_table, fov_table, summary_table
-from mmseg.core.evaluation.vessel_metrics import FOV_KEYS, fov_metrics, fov_record
+from mmseg.core.evaluation.vessel_metrics import COUNT_KEYS, FOV_KEYS, fov_metrics, fov_record
 from mmseg.core.seg_result import SegResult, as_seg_result
 
 from .builder import DATASETS
@@ -220,7 +221,8 @@ class CustomDataset(Dataset):
         """Score ``results``: records from :meth:`pre_eval`, or predictions (SegResults or label maps) in dataset order.
 
         Returns fractions: 'aAcc', the class means ('mIoU', 'mDice', 'mAcc', ...), per-class values
-        ('IoU.vessel', ...) and, with FOV masks, 'fov.Se', 'fov.Sp', 'fov.Acc', 'fov.AUC', 'fov.F1'.
+        ('IoU.vessel', ...) and, with FOV masks, 'fov.Se', 'fov.Sp', 'fov.Acc', 'fov.AUC', 'fov.F1', 'fov.clDice'
+        and the mean connected vessel components per image, 'fov.components_pred' and 'fov.components_label'.
         Prints the same as percent tables. ``kwargs`` are evaluation options (``beta`` of mFscore); an
         unknown one is an error (see :func:`~mmseg.core.evaluation.metrics.check_eval_options`).
         """
@@ -229,11 +231,7 @@ class CustomDataset(Dataset):
         if unknown:
             raise KeyError(f'metric {unknown} is not supported; choose from {list(METRICS)}')
         options = check_eval_options(kwargs, metrics)  # beta for mFscore; anything else is refused
-        if gt_seg_maps is None and len(results) != len(self) and not all(_is_record(r) for r in results):
-            raise ValueError(f'evaluate got {len(results)} predictions for {len(self)} images')
-        records = [r if _is_record(r) else
-                   self._record(r, gt_seg_maps[i] if gt_seg_maps is not None else self.get_gt_seg_map_by_idx(i), i)
-                   for i, r in enumerate(results)]
+        records = self.eval_records(results, gt_seg_maps)
         ret_metrics = pre_eval_to_metrics(records, metrics, beta=options['beta'])
         summary = {'aAcc': float(ret_metrics.pop('aAcc'))}
         with np.errstate(invalid='ignore'):
@@ -250,9 +248,25 @@ class CustomDataset(Dataset):
                 'AUC is NaN: it needs vessel probabilities (SegResults with prob, i.e. test with '
                 'return_prob=True); these results are label maps only.')
             print_log(f'Vessel metrics inside the FOV masks ({self.CLASSES[1]!r} vs the rest):\n'
-                      + fov_table(fov, note), logger)
+                      + fov_table(fov, note, counts=COUNT_KEYS), logger)
             eval_results.update((f'fov.{key}', value) for key, value in fov.items())
         return eval_results
+
+    def eval_records(self, results: list, gt_seg_maps: Optional[Sequence[np.ndarray]] = None) -> list:
+        """``results`` as :meth:`pre_eval` records: records pass through, predictions (dataset order) are scored."""
+        if gt_seg_maps is None and len(results) != len(self) and not all(_is_record(r) for r in results):
+            raise ValueError(f'evaluate got {len(results)} predictions for {len(self)} images')
+        return [r if _is_record(r) else
+                self._record(r, gt_seg_maps[i] if gt_seg_maps is not None else self.get_gt_seg_map_by_idx(i), i)
+                for i, r in enumerate(results)]
+
+    def per_image_results(self, results: list, gt_seg_maps: Optional[Sequence[np.ndarray]] = None) -> List[dict]:
+        """One dict per image of ``results`` (records or predictions, dataset order): its file name, its vessel
+        Dice and, with FOV masks, its FOV metrics (see :func:`~mmseg.core.evaluation.per_image_metrics`).
+        Kept apart from :meth:`evaluate`, whose flat dict of floats the evaluation hook and mmseg users expect."""
+        records = self.eval_records(results, gt_seg_maps)
+        names = [info['filename'] for info in self.img_infos[:len(records)]]
+        return per_image_metrics(records, names, self.CLASSES)
 
     def metric_keys(self, metric: Union[str, Sequence[str]] = 'mIoU', **kwargs) -> List[str]:
         """The keys :meth:`evaluate` returns for ``metric``, scoring nothing (to check

@@ -95,6 +95,16 @@ class ConcatDataset(_ConcatDataset):
             metrics.update((f'{i}_{key}', value) for key, value in scores.items())
         return metrics
 
+    def per_image_results(self, results: list) -> List[dict]:
+        """Each image's figures from its own dataset (``CustomDataset.per_image_results``), its name prefixed
+        with the dataset's position (``'1/01_test.tif'``): two datasets may hold images of the same name."""
+        if len(results) != len(self):
+            raise ValueError(f'ConcatDataset.per_image_results got {len(results)} results for {len(self)} images')
+        entries = []
+        for i, dataset, share in self._shares(results):
+            entries.extend(dict(entry, image=f'{i}/{entry["image"]}') for entry in dataset.per_image_results(share))
+        return entries
+
     def metric_keys(self, **kwargs) -> List[str]:
         """The keys :meth:`evaluate` returns (see ``CustomDataset.metric_keys``), scoring nothing."""
         if self.separate_eval:

@@ -11,7 +11,7 @@ class DRIVEDataset(CustomDataset):
         data_root/annotations/{training,validation}/NN_manual1.png   (0 background, 1 vessel)
         data_root/masks/{training,validation}/NN_mask.png            (FOV: 1 inside)
 
-    Pass ``fov_dir='masks/validation'`` to add FOV-masked Se/Sp/Acc/AUC/F1 to the evaluation.
+    Pass ``fov_dir='masks/validation'`` to add FOV-masked Se/Sp/Acc/AUC/F1, clDice and components to the evaluation.
     """
     CLASSES = ('background', 'vessel')
     SECOND_OBSERVER_SUFFIX = '_manual2.png'

@@ -41,3 +41,16 @@ def test_save_best_of_a_metric_not_asked_for_or_without_fov_masks(drive_root):
     with pytest.raises(ValueError, match='fov.* metrics need FOV masks'):
         EvalHook(loader, metric='mDice', save_best='fov.AUC')
     EvalHook(DataLoader(_drive(drive_root)), metric='mDice', save_best='fov.AUC')
+
+
+def test_per_image_results_name_each_image_and_keep_the_evaluate_keys(drive_root):
+    dataset = _drive(drive_root)
+    preds = [SegResult((dataset.get_gt_seg_map_by_idx(i) > 0).astype(np.uint8)) for i in range(len(dataset))]
+    entries = dataset.per_image_results(preds)
+    assert [e['image'] for e in entries] == [info['filename'] for info in dataset.img_infos]
+    fov_keys = [key for key in dataset.metric_keys(metric='mDice') if key.startswith('fov.')]
+    assert all(list(e) == ['image', 'Dice.vessel'] + fov_keys for e in entries)
+    assert all(e['Dice.vessel'] == 1.0 and e['fov.clDice'] == 1.0 for e in entries), 'perfect predictions'
+    joint = ConcatDataset([dataset, _drive(drive_root, fov=False)])
+    names = [e['image'] for e in joint.per_image_results(preds + preds)]
+    assert names == [f'{i}/{info["filename"]}' for i in range(2) for info in dataset.img_infos]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mmseg.core.evaluation import fov_metrics, fov_record, histogram_auc
-from mmseg.core.evaluation.vessel_metrics import NUM_BINS
+from mmseg.core.evaluation.vessel_metrics import NUM_BINS, cldice
 
 
 def rank_auc(scores: np.ndarray, truth: np.ndarray) -> float:
@@ -66,3 +66,80 @@ def test_auc_is_nan_when_one_image_lacks_probabilities():
         fov_record(ones, ones, np.ones((3, 3)))
     with pytest.raises(ValueError, match='no FOV records'):
         fov_metrics([])
+
+
+# Topology on 1-pixel-wide shapes, whose skeleton is the shape itself: the answers are counted by hand.
+def line(length: int = 9, gap: bool = False) -> np.ndarray:
+    mask = np.zeros((7, 11), np.uint8)
+    mask[3, 1:1 + length] = 1
+    if gap:
+        mask[3, 5] = 0  # two pieces of 4 pixels
+    return mask
+
+
+def y_shape(right_branch: bool = True) -> np.ndarray:
+    """A Y of 13 pixels: two diagonal branches of 4 (only 8-connected) on a stem of 5."""
+    mask = np.zeros((9, 9), np.uint8)
+    for i in range(4):
+        mask[i, i] = 1
+        mask[i, 8 - i] = right_branch
+    mask[4:, 4] = 1
+    return mask
+
+
+def test_topology_of_a_perfect_line():
+    record = fov_record(line(), line(), np.ones((7, 11)))
+    assert record['skeleton'].tolist() == [9, 9, 9, 9] and record['components'].tolist() == [1, 1]
+    assert fov_metrics([record])['clDice'] == 1.0
+
+
+def test_topology_of_a_broken_line():
+    record = fov_record(line(gap=True), line(), np.ones((7, 11)))
+    # every predicted skeleton pixel is a vessel (Tprec 1); 8 of the 9 label skeleton pixels are found
+    assert record['skeleton'].tolist() == [8, 8, 8, 9] and record['components'].tolist() == [2, 1]
+    assert fov_metrics([record])['clDice'] == pytest.approx(2 * (8 / 9) / (1 + 8 / 9))  # 16/17
+
+
+def test_topology_of_a_y_with_a_missing_branch():
+    record = fov_record(y_shape(right_branch=False), y_shape(), np.ones((9, 9)))
+    assert record['skeleton'].tolist() == [9, 9, 9, 13]
+    assert record['components'].tolist() == [1, 1], 'diagonal branches are 8-connected to the stem'
+    assert fov_metrics([record])['clDice'] == pytest.approx(9 / 11)  # Tprec 1, Tsens 9/13
+
+
+def test_thick_prediction_over_a_thin_vessel_keeps_cldice_high_where_pixel_f1_is_poor():
+    thick = np.zeros((7, 11), np.uint8)
+    thick[2:5, 1:10] = 1
+    record = fov_record(thick, line(), np.ones((7, 11)))
+    assert record['skeleton'][2:].tolist() == [9, 9], 'the thin label lies inside the prediction: Tsens 1'
+    metrics = fov_metrics([record])
+    assert metrics['F1'] == pytest.approx(2 * 9 / (27 + 9)) and metrics['clDice'] > 0.8
+
+
+def test_topology_ignores_pixels_outside_the_fov():
+    pred, label = line(), line()
+    pred[0, :] = 1  # a false vessel on the top row, outside the FOV
+    fov = np.ones((7, 11), np.uint8)
+    fov[0, :] = 0
+    fov[:, 5] = 0  # the FOV cuts the line in two
+    record = fov_record(pred, label, fov)
+    assert record['skeleton'].tolist() == [8, 8, 8, 8] and record['components'].tolist() == [2, 2]
+    assert fov_metrics([record])['clDice'] == 1.0
+
+
+def test_cldice_pooled_over_images_from_summed_skeleton_counts():
+    records = [fov_record(line(gap=True), line(), np.ones((7, 11))),
+               fov_record(y_shape(right_branch=False), y_shape(), np.ones((9, 9)))]
+    metrics = fov_metrics(records)
+    assert metrics['clDice'] == pytest.approx(2 * (17 / 22) / (1 + 17 / 22))  # counts [17, 17, 17, 22]
+    assert metrics['clDice'] != pytest.approx((16 / 17 + 9 / 11) / 2), 'pooled, not the mean of images'
+    assert metrics['components_pred'] == 1.5 and metrics['components_label'] == 1.0  # per image
+
+
+def test_cldice_edge_cases():
+    assert math.isnan(cldice([0, 0, 0, 0])), 'no vessel on either side: nothing to score'
+    assert cldice([0, 0, 0, 5]) == 0.0 and cldice([0, 4, 0, 0]) == 0.0
+    assert cldice([0, 4, 0, 5]) == 0.0
+    empty = np.zeros((7, 11), np.uint8)
+    record = fov_record(empty, line(), np.ones((7, 11)))
+    assert record['components'].tolist() == [0, 1] and fov_metrics([record])['clDice'] == 0.0

@@ -67,7 +67,7 @@ def test_user_config_trains_a_step_and_tests(name, fake_drive, tmp_path):
     model.init_weights()
     with pytest.warns(UserWarning, match='SyncBN'):
         train_segmentor(model, build_dataset(cfg.data.train), cfg)
-    _, metrics = run_test(cfg, str(tmp_path / 'latest.pth'), eval_metrics=['mDice'])
+    _, metrics, _ = run_test(cfg, str(tmp_path / 'latest.pth'), eval_metrics=['mDice'])
     assert 0 <= metrics['mDice'] <= 1
 
 

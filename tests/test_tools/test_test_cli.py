@@ -194,3 +194,37 @@ def test_format_only_writes_label_pngs_to_imgfile_prefix(tester, tiny_config, ti
     for pred, img_file in zip(load(out), images):
         np.testing.assert_array_equal(imread(str(prefix / osp.basename(img_file)), flag='unchanged'), pred)
     assert not glob.glob(str(tmp_path / 'w' / 'eval_*.json'))
+
+
+def test_eval_json_holds_per_image_figures_that_match_the_saved_predictions(tester, tiny_config, tiny_checkpoint,
+                                                                             tiny_drive, tmp_path):
+    """per_image: one entry per test image, recomputed here from the --out label maps, the labels and FOV masks."""
+    from scipy import ndimage
+    from skimage.morphology import skeletonize
+
+    from mmseg.datasets import DRIVEDataset
+    out = tmp_path / 'results.npz'
+    tester.main([tiny_config, tiny_checkpoint, '--eval', 'mDice', '--out', str(out), '--work-dir', str(tmp_path)])
+    record = only_eval_json(tmp_path, 'single_scale')
+    dataset = DRIVEDataset(pipeline=[], data_root=tiny_drive, img_dir='images/validation',
+                           ann_dir='annotations/validation', fov_dir='masks/validation', test_mode=True)
+    entries = record['per_image']
+    assert [e['image'] for e in entries] == [osp.basename(f) for f in validation_images(tiny_drive)]
+    for i, (entry, pred) in enumerate(zip(entries, load(out))):
+        gt, inside = dataset.get_gt_seg_map_by_idx(i), dataset.get_fov_mask_by_idx(i) > 0
+        assert set(entry) == {'image', 'Dice.vessel', 'fov.Se', 'fov.Sp', 'fov.Acc', 'fov.AUC', 'fov.F1',
+                              'fov.clDice', 'fov.components_pred', 'fov.components_label'}
+        p, g = pred == 1, gt == 1
+        assert entry['Dice.vessel'] == pytest.approx(2 * (p & g).sum() / (p.sum() + g.sum()))
+        p, g = p & inside, g & inside
+        assert entry['fov.Se'] == pytest.approx((p & g).sum() / g.sum())
+        assert entry['fov.components_label'] == ndimage.label(g, structure=np.ones((3, 3)))[1]
+        assert entry['fov.components_pred'] == ndimage.label(p, structure=np.ones((3, 3)))[1]
+        sp, sg = skeletonize(p), skeletonize(g)
+        if sp.any():
+            tprec, tsens = (sp & g).sum() / sp.sum(), (sg & p).sum() / sg.sum()
+            expected = 2 * tprec * tsens / (tprec + tsens) if tprec + tsens else 0.0
+        else:
+            expected = 0.0
+        assert entry['fov.clDice'] == pytest.approx(expected)
+    assert 0.0 <= record['metric']['fov.clDice'] <= 1.0

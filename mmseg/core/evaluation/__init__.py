@@ -2,11 +2,12 @@
 from .eval_hooks import DistEvalHook, EvalHook
 from .metrics import (areas_from_confusion, confusion_matrix, eval_metrics, f_score, intersect_and_union, mean_dice,
                       mean_fscore, mean_iou, pre_eval_to_metrics, total_area_to_metrics, total_intersect_and_union)
-from .vessel_metrics import fov_metrics, fov_record, histogram_auc
+from .per_image import per_image_metrics
+from .vessel_metrics import cldice, fov_metrics, fov_record, histogram_auc, topology_counts
 
 __all__ = [
     'DistEvalHook', 'EvalHook',
     'areas_from_confusion', 'confusion_matrix', 'eval_metrics', 'f_score', 'intersect_and_union', 'mean_dice',
     'mean_fscore', 'mean_iou', 'pre_eval_to_metrics', 'total_area_to_metrics', 'total_intersect_and_union',
-    'fov_metrics', 'fov_record', 'histogram_auc'
+    'per_image_metrics', 'cldice', 'fov_metrics', 'fov_record', 'histogram_auc', 'topology_counts'
 ]

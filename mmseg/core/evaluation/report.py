@@ -27,9 +27,10 @@ def summary_table(summary: Dict[str, float]) -> PrettyTable:
     return table
 
 
-def fov_table(fov: Dict[str, float], note: Optional[str] = None) -> str:
-    """The FOV-masked vessel metrics as a one-row table, followed by ``note`` if any."""
+def fov_table(fov: Dict[str, float], note: Optional[str] = None, counts: Sequence[str] = ()) -> str:
+    """The FOV-masked vessel metrics as a one-row table (percent, but the ``counts`` keys as they are),
+    followed by ``note`` if any."""
     table = PrettyTable()
     for key, value in fov.items():
-        table.add_column(key, [_percent(value)])
+        table.add_column(key, [round(float(value), 2) if key in counts else _percent(value)])
     return table.get_string() + (f'\n{note}' if note else '')
