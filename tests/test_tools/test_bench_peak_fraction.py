@@ -3,7 +3,12 @@ import importlib.util
 import json
 import os.path as osp
 
-from .test_bench_model_speed import ROOT, TINY_MODEL
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# the r34 UNet++ shrunk to two grid rows on a ResNet-18 stem
+TINY_MODEL = f"""_base_ = '{ROOT}/configs/_base_/models/unet++_r34.py'
+model = dict(backbone=dict(depth=18, out_indices=(0, 1)),
+             decode_head=dict(in_channels=[64, 64], in_index=[0, 1], img_channels=3, channels=[8, 8]))
+"""
 
 
 def test_peak_fraction_reports_both_precisions(tmp_path, capsys):
@@ -11,7 +16,7 @@ def test_peak_fraction_reports_both_precisions(tmp_path, capsys):
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     config = tmp_path / 'tiny.py'
-    config.write_text(TINY_MODEL.format(channels=[8, 8]))
+    config.write_text(TINY_MODEL)
     out = tmp_path / 'peak.json'
     bench.main([str(config), '--batch', '1', '--crop', '32', '--repeats', '1', '--matmul-size', '64',
                 '--threads', '1', '--json', str(out)])
