@@ -252,3 +252,13 @@ def test_schedule_values_are_checked_before_the_work_dir_exists(train_tool, tiny
     with pytest.raises(ValueError, match=rf'config: {key}[.=]'):
         train_tool.main([tiny_config, '--work-dir', str(work_dir), '--cfg-options', option])
     assert not work_dir.exists(), 'nothing may be written for a config that cannot run'
+
+
+@pytest.mark.parametrize('amp', ['auto', 'bf16', 'off'])
+def test_amp_flag_sets_the_optimizer_hook_and_keeps_grad_clip(train_tool, tiny_config, amp):
+    _, cfg = parse(train_tool, [tiny_config, '--amp', amp, '--cfg-options',
+                                'optimizer_config.grad_clip.max_norm=1.0'])
+    expected = dict(grad_clip=dict(max_norm=1.0)) if amp == 'off' else dict(
+        type='AmpOptimizerHook', dtype=amp, grad_clip=dict(max_norm=1.0))
+    assert cfg.optimizer_config == expected
+    assert parse(train_tool, [tiny_config])[1].optimizer_config.get('type') is None
