@@ -10,6 +10,7 @@ from ..builder import SEGMENTORS, build_backbone, build_head, build_neck
 from ..utils import resize
 from .base import BaseSegmentor, TestResult
 from .checks import check_head_channels, check_slide_windows, checked_test_cfg, checked_train_cfg
+from .test_time import window_weights
 
 Box = Tuple[int, int, int, int]
 
@@ -28,7 +29,8 @@ class EncoderDecoder(BaseSegmentor):
         train_cfg: training options (passed to the heads); ``compile`` / ``cuda_graph`` are applied to
             :meth:`forward_train` by :func:`mmseg.models.acceleration.accelerate_segmentor`, not here.
         test_cfg: ``mode='whole'`` (default) or ``'slide'`` with ``crop_size``, ``stride`` (int or (h, w)) and
-            ``window_batch`` (windows per forward pass, default 16: bounds memory; 1 = one at a time);
+            ``window_batch`` (windows per forward pass, default 16: bounds memory; 1 = one at a time) and
+            ``blend`` ('uniform': plain mean of overlapping windows, default; 'gaussian': centre-weighted);
             ``test_mode`` / ``prune_level`` override a UNet++ head's; ``compile`` (applied to
             :meth:`encode_decode` as ``train_cfg``'s). Unknown keys in either dict are errors (:mod:`.checks`
             lists the known ones).
@@ -109,23 +111,27 @@ class EncoderDecoder(BaseSegmentor):
         return self._restore_size(seg_logit, img_meta) if rescale else seg_logit
 
     def slide_inference(self, img: torch.Tensor, img_meta: List[dict], rescale: bool) -> torch.Tensor:
-        """Logits averaged over overlapping windows, ``window_batch`` windows per forward pass.
+        """Logits averaged over overlapping windows, ``window_batch`` windows per forward pass; with
+        ``test_cfg.blend='gaussian'`` a weighted mean, each window's logits weighted by a Gaussian centred on it.
 
         Windows are independent in eval mode, so any ``window_batch`` gives what one window at a time gives.
         """
         batch_size, _, height, width = img.shape
         boxes = _window_boxes(height, width, self.test_cfg['crop_size'], self.test_cfg['stride'])
         window_batch = self.test_cfg.get('window_batch', 16)
+        y1, y2, x1, x2 = boxes[0]  # every window has this size
+        weights = window_weights(y2 - y1, x2 - x1, self.test_cfg.get('blend', 'uniform'))
+        weight = None if weights is None else torch.from_numpy(weights).to(img.device)
         seg_logit = img.new_zeros((batch_size, self.out_channels, height, width), dtype=torch.float32)
         for start in range(0, len(boxes), window_batch):
             chunk = boxes[start:start + window_batch]
             windows = torch.cat([img[:, :, y1:y2, x1:x2] for y1, y2, x1, x2 in chunk])
             logits = self.encode_decode(windows, img_meta).float().split(batch_size)
             for (y1, y2, x1, x2), logit in zip(chunk, logits):
-                seg_logit[:, :, y1:y2, x1:x2] += logit
+                seg_logit[:, :, y1:y2, x1:x2] += logit if weight is None else logit * weight
         count = np.zeros((height, width), dtype=np.float32)
         for y1, y2, x1, x2 in boxes:
-            count[y1:y2, x1:x2] += 1
+            count[y1:y2, x1:x2] += 1 if weights is None else weights
         seg_logit /= torch.from_numpy(count).to(seg_logit.device, non_blocking=True)
         return self._restore_size(seg_logit, img_meta) if rescale else seg_logit
 
