@@ -80,6 +80,13 @@ LOSS_CASES: Dict[str, Tuple[dict, int, int, dict]] = {
     'focal_sum': (dict(type='FocalLoss', reduction='sum'), 3, 3, {}),
     'focal_weight': (dict(type='FocalLoss'), 3, 3, dict(weight='weight')),
     'focal_avg_factor': (dict(type='FocalLoss', use_sigmoid=False), 3, 3, dict(avg_factor=4.0)),
+    # ids sort after the older ones: each case's seed is its index in the sorted ids
+    'soft_cldice': (dict(type='SoftClDiceLoss'), 2, 2, {}),
+    'soft_cldice_binary': (dict(type='SoftClDiceLoss', iterations=2, smooth=0.5, loss_weight=2.0), 1, 2, {}),
+    'soft_cldice_three_classes': (dict(type='SoftClDiceLoss', iterations=1), 3, 3, {}),
+    'soft_cldice_none': (dict(type='SoftClDiceLoss', reduction='none'), 2, 2, {}),
+    'soft_cldice_weight': (dict(type='SoftClDiceLoss'), 2, 2, dict(weight='weight')),
+    'soft_cldice_ignore_override': (dict(type='SoftClDiceLoss'), 2, 2, dict(ignore_index=0)),
 }
 
 
@@ -110,6 +117,7 @@ HEAD_CASES: Dict[str, Tuple[dict, int]] = {
     'binary': (dict(loss_decode=BINARY_LOSSES, out_channels=1, threshold=0.4), 1),
     'same_name_twice': (dict(loss_decode=[dict(type='CrossEntropyLoss'),
                                           dict(type='CrossEntropyLoss', loss_weight=0.5, use_sigmoid=True)]), 2),
+    'with_cldice': (dict(loss_decode=HEAD_LOSSES[:2] + [dict(type='SoftClDiceLoss', iterations=2)]), 2),
 }
 
 

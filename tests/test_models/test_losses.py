@@ -109,7 +109,8 @@ def test_softmax_focal_loss():
     assert loss(logits, LABELS).item() == approx(expected)
 
 
-@pytest.mark.parametrize('cfg', [dict(type='CrossEntropyLoss'), dict(type='DiceLoss'), dict(type='FocalLoss')])
+@pytest.mark.parametrize('cfg', [dict(type='CrossEntropyLoss'), dict(type='DiceLoss'), dict(type='FocalLoss'),
+                                 dict(type='SoftClDiceLoss')])
 def test_losses_give_gradients_and_reject_bad_reduction(cfg):
     logits = torch.randn(2, 2, 5, 5, requires_grad=True)
     build_loss(cfg)(logits, torch.randint(0, 2, (2, 5, 5))).backward()
@@ -137,10 +138,72 @@ def test_dice_accepts_mmseg_0x_use_sigmoid_argument():
     assert mmseg_style(logits, labels).item() == approx(plain(logits, labels).item())
 
 
+# ------------------------------------------------------------------------------------------------ soft-clDice
+
+def vessel_tree(size: int = 32) -> torch.Tensor:
+    """Labels [1, size, size]: a 4 px wide horizontal trunk and a 2 px wide vertical branch."""
+    labels = torch.zeros(1, size, size, dtype=torch.long)
+    labels[:, 10:14, :] = 1
+    labels[:, 14:, 20:22] = 1
+    return labels
+
+
+def confident(labels: torch.Tensor, margin: float = 4.0) -> torch.Tensor:
+    """Two-class logits that predict ``labels`` with probability sigmoid(2 * margin)."""
+    vessel = (labels == 1).float() * 2 * margin - margin
+    return torch.stack([-vessel, vessel], dim=1)
+
+
+def test_soft_skeleton_thins_a_bar_to_its_centre_and_keeps_a_thin_line():
+    from mmseg.models.losses import soft_skeleton
+    labels = vessel_tree()
+    skeleton = soft_skeleton((labels == 1).float().unsqueeze(1), iterations=10)[0, 0]
+    assert skeleton[10:14, 5].tolist() == [0, 1, 1, 0] and skeleton[:10].sum() == 0  # 4 px trunk: its middle 2
+    assert (skeleton[16:, 20:22] == 1).all()  # a 2 px branch is its own skeleton
+
+
+def test_soft_cldice_is_zero_for_a_perfect_prediction_and_larger_without_a_branch():
+    labels = vessel_tree()
+    loss = build_loss(dict(type='SoftClDiceLoss'))
+    assert loss(confident(labels, margin=30.0), labels).item() == pytest.approx(0.0, abs=1e-6)
+    without_branch = labels.clone()
+    without_branch[:, 14:, :] = 0
+    logits = confident(without_branch).requires_grad_(True)
+    missing = loss(logits, labels)
+    assert missing.item() > loss(confident(labels), labels).item() + 0.05
+    missing.backward()
+    assert (logits.grad[0, 1, 16:, 20:22] < 0).all()  # descent raises the missing branch's vessel logit
+
+
+def test_soft_cldice_does_not_count_ignored_pixels():
+    labels = vessel_tree()
+    loss = build_loss(dict(type='SoftClDiceLoss', loss_weight=2.0))
+    ignored = labels.clone()
+    ignored[:, :, 24:] = 255
+    logits = torch.randn(1, 2, 32, 32, requires_grad=True)
+    value = loss(logits, ignored)
+    value.backward()
+    assert (logits.grad[..., 24:] == 0).all()
+    other_logits = logits.detach().clone()
+    other_logits[..., 24:] = torch.randn(1, 2, 32, 8)
+    assert loss(other_logits, ignored).item() == approx(value.item())
+    assert loss(logits, labels).item() != approx(value.item())  # the ignored pixels did count before
+    half = build_loss(dict(type='SoftClDiceLoss'))
+    assert 2 * half(logits, ignored).item() == approx(value.item())  # loss_weight scales the loss
+
+
+@pytest.mark.parametrize('options, message', [
+    (dict(iterations=0), 'iterations must be an int >= 1'), (dict(iterations=2.5), 'iterations must be an int'),
+    (dict(iterations=True), 'iterations must be an int'), (dict(smooth=0), 'smooth must be a number > 0')])
+def test_soft_cldice_options_are_checked(options, message):
+    with pytest.raises(ValueError, match=message):
+        build_loss(dict(type='SoftClDiceLoss', **options))
+
+
 # ------------------------------------------------------------------------------------------- the loss protocol
 
 LOSS_CFGS = [dict(type='CrossEntropyLoss'), dict(type='CrossEntropyLoss', use_sigmoid=True), dict(type='DiceLoss'),
-             dict(type='FocalLoss'), dict(type='FocalLoss', use_sigmoid=False)]
+             dict(type='FocalLoss'), dict(type='FocalLoss', use_sigmoid=False), dict(type='SoftClDiceLoss')]
 
 
 @pytest.mark.parametrize('cfg', LOSS_CFGS)

@@ -7,6 +7,7 @@ from torch import nn
 
 from ..acceleration.autocast import check_autocast
 from ..acceleration.compile import compile_options
+from .test_time import check_blend, check_tta
 
 # key -> what it does; unknown keys are errors (a typo must not silently fall back to a default)
 TRAIN_CFG_KEYS: Dict[str, str] = {
@@ -18,6 +19,8 @@ TEST_CFG_KEYS: Dict[str, str] = {
     'crop_size': "window size for mode='slide': int or (h, w)",
     'stride': "window step for mode='slide': int or (h, w)",
     'window_batch': 'windows per forward pass in slide mode (default 16)',
+    'blend': "slide mode: 'uniform' (plain mean of overlapping windows, default) or 'gaussian' (centre-weighted)",
+    'tta': "None or 'dihedral' (probabilities averaged over the 8 flips and quarter turns of the image)",
     'test_mode': "UNet++: 'accurate' (mean of the outputs) or 'fast' (output prune_level only)",
     'prune_level': "UNet++: the output k (UNet++ L_k) that test_mode='fast' computes",
     'compile': 'torch.compile settings of inference',
@@ -52,6 +55,8 @@ def checked_test_cfg(test_cfg: Optional[dict]) -> dict:
     check_cfg_keys(test_cfg, TEST_CFG_KEYS, 'test_cfg')
     compile_options(test_cfg.get('compile'), 'test_cfg.compile')
     check_autocast(test_cfg.get('autocast'))
+    check_blend(test_cfg.get('blend', 'uniform'))
+    check_tta(test_cfg.get('tta'))
     mode = test_cfg.get('mode', 'whole')
     if mode not in ('whole', 'slide'):
         raise ValueError(f"test_cfg.mode must be 'whole' or 'slide', got {mode!r}")

@@ -10,6 +10,7 @@ from ..builder import SEGMENTORS, build_backbone, build_head, build_neck
 from ..utils import resize
 from .base import BaseSegmentor, TestResult
 from .checks import check_head_channels, check_slide_windows, checked_test_cfg, checked_train_cfg
+from .test_time import DIHEDRAL_VIEWS, dihedral_view, undo_dihedral_view, window_weights
 
 Box = Tuple[int, int, int, int]
 
@@ -28,7 +29,9 @@ class EncoderDecoder(BaseSegmentor):
         train_cfg: training options (passed to the heads); ``compile`` / ``cuda_graph`` are applied to
             :meth:`forward_train` by :func:`mmseg.models.acceleration.accelerate_segmentor`, not here.
         test_cfg: ``mode='whole'`` (default) or ``'slide'`` with ``crop_size``, ``stride`` (int or (h, w)) and
-            ``window_batch`` (windows per forward pass, default 16: bounds memory; 1 = one at a time);
+            ``window_batch`` (windows per forward pass, default 16: bounds memory; 1 = one at a time) and
+            ``blend`` ('uniform': plain mean of overlapping windows, default; 'gaussian': centre-weighted);
+            ``tta='dihedral'`` (mean over the 8 flips and quarter turns; MultiScaleFlipAug views still apply);
             ``test_mode`` / ``prune_level`` override a UNet++ head's; ``compile`` (applied to
             :meth:`encode_decode` as ``train_cfg``'s). Unknown keys in either dict are errors (:mod:`.checks`
             lists the known ones).
@@ -109,32 +112,47 @@ class EncoderDecoder(BaseSegmentor):
         return self._restore_size(seg_logit, img_meta) if rescale else seg_logit
 
     def slide_inference(self, img: torch.Tensor, img_meta: List[dict], rescale: bool) -> torch.Tensor:
-        """Logits averaged over overlapping windows, ``window_batch`` windows per forward pass.
+        """Logits averaged over overlapping windows, ``window_batch`` windows per forward pass; with
+        ``test_cfg.blend='gaussian'`` a weighted mean, each window's logits weighted by a Gaussian centred on it.
 
         Windows are independent in eval mode, so any ``window_batch`` gives what one window at a time gives.
         """
         batch_size, _, height, width = img.shape
         boxes = _window_boxes(height, width, self.test_cfg['crop_size'], self.test_cfg['stride'])
         window_batch = self.test_cfg.get('window_batch', 16)
+        y1, y2, x1, x2 = boxes[0]  # every window has this size
+        weights = window_weights(y2 - y1, x2 - x1, self.test_cfg.get('blend', 'uniform'))
+        weight = None if weights is None else torch.from_numpy(weights).to(img.device)
         seg_logit = img.new_zeros((batch_size, self.out_channels, height, width), dtype=torch.float32)
         for start in range(0, len(boxes), window_batch):
             chunk = boxes[start:start + window_batch]
             windows = torch.cat([img[:, :, y1:y2, x1:x2] for y1, y2, x1, x2 in chunk])
             logits = self.encode_decode(windows, img_meta).float().split(batch_size)
             for (y1, y2, x1, x2), logit in zip(chunk, logits):
-                seg_logit[:, :, y1:y2, x1:x2] += logit
+                seg_logit[:, :, y1:y2, x1:x2] += logit if weight is None else logit * weight
         count = np.zeros((height, width), dtype=np.float32)
         for y1, y2, x1, x2 in boxes:
-            count[y1:y2, x1:x2] += 1
+            count[y1:y2, x1:x2] += 1 if weights is None else weights
         seg_logit /= torch.from_numpy(count).to(seg_logit.device, non_blocking=True)
         return self._restore_size(seg_logit, img_meta) if rescale else seg_logit
 
     def inference(self, img: torch.Tensor, img_meta: List[dict], rescale: bool = True) -> torch.Tensor:
-        """Class probabilities [N, out_channels, H, W] (sigmoid of class 1 in binary mode), un-flipped."""
+        """Class probabilities [N, out_channels, H, W] (sigmoid of class 1 in binary mode), un-flipped; with
+        ``test_cfg.tta='dihedral'`` the mean over the 8 flips and quarter turns of ``img``, each mapped back.
+
+        A quarter turn swaps height and width: each view is predicted without rescaling (whole and slide
+        inference take any shape), turned back, then cropped and resized as the plain prediction is.
+        """
         mode = self.test_cfg.get('mode', 'whole')
         infer = self.slide_inference if mode == 'slide' else self.whole_inference
-        seg_logit = infer(img, img_meta, rescale)
-        prob = torch.sigmoid(seg_logit) if self.out_channels == 1 else F.softmax(seg_logit, dim=1)
+        if self.test_cfg.get('tta') == 'dihedral':
+            prob = 0
+            for turns, flip in DIHEDRAL_VIEWS:
+                seg_logit = undo_dihedral_view(infer(dihedral_view(img, turns, flip), img_meta, False), turns, flip)
+                prob = prob + self._probabilities(self._restore_size(seg_logit, img_meta) if rescale else seg_logit)
+            prob = prob / len(DIHEDRAL_VIEWS)
+        else:
+            prob = self._probabilities(infer(img, img_meta, rescale))
         if img_meta[0].get('flip', False):
             direction = img_meta[0].get('flip_direction', 'horizontal')
             if direction not in ('horizontal', 'vertical'):
@@ -158,6 +176,9 @@ class EncoderDecoder(BaseSegmentor):
         for img, img_meta in zip(imgs[1:], img_metas[1:]):
             prob = prob + self.inference(img, img_meta, rescale)
         return self._format_results(prob / len(imgs), return_prob)
+
+    def _probabilities(self, seg_logit: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(seg_logit) if self.out_channels == 1 else F.softmax(seg_logit, dim=1)
 
     def _restore_size(self, seg_logit: torch.Tensor, img_meta: List[dict]) -> torch.Tensor:
         """Drop the padding (beyond ``img_shape``) and resize to ``ori_shape``."""
