@@ -52,6 +52,38 @@ def list_images(ds: dict) -> List[str]:
     return sorted(info['filename'][:len(info['filename']) - len(suffix)] for info in dataset.img_infos)
 
 
+def _with_folders(base: dict, origin: dict) -> dict:
+    base = copy.deepcopy(base)
+    for key in ('data_root', 'img_dir', 'ann_dir', 'img_suffix', 'seg_map_suffix'):
+        if key in origin:
+            base[key] = origin[key]
+    return base
+
+
+def scored_as_validation(val_ds: dict, origin: dict, training: bool) -> dict:
+    """``origin``'s images (folders, suffixes) read as ``val_ds`` reads its own: test pipeline, FOV masks.
+
+    For training-split images (``training``) the FOV masks are looked for beside the validation ones
+    (``masks/validation`` -> ``masks/training``); FileNotFoundError when they are not there.
+    """
+    base = _with_folders(val_ds, origin)
+    base.pop('split', None)
+    if training and val_ds.get('fov_dir'):
+        fov = val_ds['fov_dir']
+        train_leaf = osp.basename(osp.normpath(origin['img_dir']))
+        base['fov_dir'] = osp.join(osp.dirname(osp.normpath(fov)), train_leaf)
+        if not osp.isdir(_folder(base, 'fov_dir')):
+            raise FileNotFoundError(f'the validation set has FOV masks ({fov}) but there are none for the '
+                                    f'training images at {_folder(base, "fov_dir")}')
+    return base
+
+
+def training_images_scored(cfg) -> dict:
+    """The dataset config of ``cfg``'s training images as its validation set reads images (test pipeline, FOV)."""
+    train_ds, _ = _inner(cfg.data.train)
+    return scored_as_validation(dict(cfg.data.val), train_ds, training=True)
+
+
 def make_folds(images: Sequence[Image], folds: Optional[int], split_seed: int = 0) -> List[List[Image]]:
     """The validation images of each fold: ``images`` shuffled with ``split_seed`` and dealt out in turn;
     ``folds=None`` is leave-one-out."""
@@ -85,18 +117,10 @@ class CrossValidation:
 
     def _source_ds(self, source: str, for_val: bool) -> dict:
         """A dataset config reading ``source``'s folders with the pipeline (and FOV masks) of training or validation."""
-        base = copy.deepcopy(self.val_ds if for_val else self.train_ds)
         origin = self.sources[source]
-        for key in ('data_root', 'img_dir', 'ann_dir', 'img_suffix', 'seg_map_suffix'):
-            if key in origin:
-                base[key] = origin[key]
-        if for_val and self.val_ds.get('fov_dir') and source == 'train':
-            fov = self.val_ds['fov_dir']
-            train_leaf = osp.basename(osp.normpath(self.train_ds['img_dir']))
-            base['fov_dir'] = osp.join(osp.dirname(osp.normpath(fov)), train_leaf)
-            if not osp.isdir(_folder(base, 'fov_dir')):
-                raise FileNotFoundError(f'cross-validation: the validation set has FOV masks ({fov}) but there are '
-                                        f'none for the training images at {_folder(base, "fov_dir")}')
+        if for_val:
+            return scored_as_validation(self.val_ds, origin, training=source == 'train')
+        base = _with_folders(self.train_ds, origin)
         base.pop('split', None)
         return base
 

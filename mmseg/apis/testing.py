@@ -6,6 +6,7 @@ import torch
 
 from mmcv.checkpoint import load_checkpoint
 from mmcv.dist import get_dist_info
+from mmcv.logging import print_log
 from mmseg.apis.test import multi_gpu_test, single_gpu_test
 from mmseg.apis.train import wrap_model
 from mmseg.datasets import build_dataloader, build_dataset
@@ -41,7 +42,22 @@ def build_test_model(cfg, checkpoint: Optional[str] = None, partial_load: bool =
         for key in ('CLASSES', 'PALETTE'):
             if key in meta:
                 setattr(model, key, meta[key])
+        use_calibrated_threshold(model, meta, checkpoint)
     return accelerate_segmentor(model).eval()
+
+
+def use_calibrated_threshold(model, meta: dict, checkpoint: str) -> None:
+    """``test_cfg.threshold='calibrated'``: the value tools/calibrate_threshold.py stored in ``meta``."""
+    if (model.test_cfg or {}).get('threshold') != 'calibrated':
+        return
+    stored = meta.get('threshold')
+    if not isinstance(stored, dict) or not isinstance(stored.get('value'), (int, float)):
+        raise ValueError(f"test_cfg.threshold='calibrated' but {checkpoint} holds no calibrated threshold: run "
+                         f'python tools/calibrate_threshold.py CONFIG {checkpoint} first, and test its output')
+    model.test_cfg['threshold'] = float(stored['value'])
+    print_log(f"test_cfg.threshold='calibrated': {stored['value']:.4f}, stored in {checkpoint} "
+              f"(F1 {100 * stored.get('f1', float('nan')):.2f} at it on {stored.get('source', '?')}, "
+              f"{100 * stored.get('f1_at_0.5', float('nan')):.2f} at 0.5)", logger='mmseg')
 
 
 def build_test_loader(cfg, distributed: bool = False):

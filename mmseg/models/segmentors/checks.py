@@ -24,6 +24,8 @@ TEST_CFG_KEYS: Dict[str, str] = {
     'test_mode': "UNet++: 'accurate' (mean of the outputs) or 'fast' (output prune_level only)",
     'prune_level': "UNet++: the output k (UNet++ L_k) that test_mode='fast' computes",
     'compile': 'torch.compile settings of inference',
+    'threshold': "vessel-probability threshold of a two-class model: a number in (0, 1), 'calibrated' (the value "
+                 "tools/calibrate_threshold.py stored in the checkpoint) or None (argmax / the head's threshold)",
     'autocast': "inference under bf16 autocast: 'bf16', 'auto' (where the device has native bf16) or None",
 }
 
@@ -55,6 +57,7 @@ def checked_test_cfg(test_cfg: Optional[dict]) -> dict:
     check_cfg_keys(test_cfg, TEST_CFG_KEYS, 'test_cfg')
     compile_options(test_cfg.get('compile'), 'test_cfg.compile')
     check_autocast(test_cfg.get('autocast'))
+    check_threshold(test_cfg.get('threshold'))
     check_blend(test_cfg.get('blend', 'uniform'))
     check_tta(test_cfg.get('tta'))
     mode = test_cfg.get('mode', 'whole')
@@ -73,6 +76,14 @@ def checked_test_cfg(test_cfg: Optional[dict]) -> dict:
     if isinstance(window_batch, bool) or not isinstance(window_batch, int) or window_batch < 1:
         raise ValueError(f'test_cfg.window_batch must be an int >= 1, got {window_batch!r}')
     return test_cfg
+
+
+def check_threshold(value, key: str = 'test_cfg.threshold') -> None:
+    """None, 'calibrated' or a number strictly between 0 and 1."""
+    if value is None or value == 'calibrated':
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ValueError(f"{key} must be a number in (0, 1), 'calibrated' or None, got {value!r}")
 
 
 def check_slide_windows(crop_size: Sequence[int], stride: Sequence[int]) -> None:

@@ -187,11 +187,19 @@ class EncoderDecoder(BaseSegmentor):
         return resize(seg_logit, img_meta[0]['ori_shape'][:2], align_corners=self.align_corners)
 
     def _format_results(self, prob: torch.Tensor, return_prob: bool) -> List[TestResult]:
-        if self.out_channels == 1:
-            fg_prob = prob[:, 0]
+        threshold = (self.test_cfg or {}).get('threshold')
+        if threshold == 'calibrated':
+            raise ValueError("test_cfg.threshold='calibrated' needs the threshold stored in the checkpoint by "
+                             'tools/calibrate_threshold.py; the loaded checkpoint has none (or none was loaded)')
+        if threshold is not None and prob.shape[1] > 2:
+            raise ValueError(f'test_cfg.threshold is for two-class (vessel) models; this one has {prob.shape[1]} '
+                             'classes')
+        fg_prob = prob[:, 0] if self.out_channels == 1 else prob[:, 1]
+        if threshold is not None:
+            pred = (fg_prob >= threshold).long()  # as tools/calibrate_threshold.py counts
+        elif self.out_channels == 1:
             pred = (fg_prob > self.decode_head.threshold).long()
         else:
-            fg_prob = prob[:, 1]
             pred = prob.argmax(dim=1)
         if not return_prob:
             return [TestResult(label_map=p) for p in pred.cpu().numpy()]
