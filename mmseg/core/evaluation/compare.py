@@ -132,7 +132,7 @@ def comparison_tables(result: Dict[str, Any]) -> str:
     for side in ('a', 'b'):
         summary = result[side]
         table.add_row([side.upper(), len(summary['files']), _fmt(summary['mean']), _fmt(summary['std']),
-                       _fmt(summary['seed_std'])])
+                       _fmt(summary['seed_std']) if len(summary['files']) > 1 else '- (one file)'])
     table.add_row(['B - A', '', _fmt(diff['mean']), _fmt(diff['std']), ''])
     lines = [table.get_string(),
              f'B - A over {result["images"]} images: mean {_fmt(diff["mean"])}, median {_fmt(diff["median"])}, '
