@@ -59,6 +59,7 @@ class SmpSegmentor(nn.Module):
     simple_test = EncoderDecoder.simple_test
     _restore_size = EncoderDecoder._restore_size
     _format_results = EncoderDecoder._format_results
+    _probabilities = EncoderDecoder._probabilities
 
     def __init__(self, net: nn.Module, loss_cfgs: List[dict], num_classes: int, test_cfg: dict):
         super().__init__()

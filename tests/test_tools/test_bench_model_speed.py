@@ -72,3 +72,15 @@ def test_default_contestants_skip_what_the_checkout_lacks(bench, monkeypatch):
     assert notes == ['configs/no_family/*.py: not in this checkout, skipped']
     with pytest.raises(SystemExit, match='config file'):
         bench.config_files(['configs/no_such.py'], notes)
+
+
+@pytest.mark.parametrize('mode', ['whole', 'slide'])
+def test_smp_stand_in_runs_our_inference_code(bench, mode):
+    """SmpSegmentor borrows EncoderDecoder's inference methods: any one they need must be borrowed too
+    (checked here with a 1x1 convolution in place of smp, which may not be installed)."""
+    model = bench.SmpSegmentor(torch.nn.Conv2d(3, 2, 1), [dict(type='CrossEntropyLoss')], 2,
+                               dict(mode=mode, crop_size=(16, 16), stride=(12, 12))).eval()
+    meta = [dict(ori_shape=(40, 36, 3), img_shape=(40, 36, 3), pad_shape=(40, 36, 3), flip=False)]
+    with torch.no_grad():
+        result = model.simple_test(torch.randn(1, 3, 40, 36), meta, return_prob=True)[0]
+    assert result.label_map.shape == (40, 36) and result.prob.shape == (40, 36)
