@@ -242,8 +242,8 @@ def accepts_whole_image(name: str, model: nn.Module, args: argparse.Namespace) -
     """Whether ``model`` infers the whole image of ``args.image_size`` (one untimed try); prints why not."""
     try:
         infer_fn(model, args, 'whole')()
-    except ValueError as e:
-        print(f'{name}: no whole-image time ({e})')
+    except (ValueError, RuntimeError) as e:  # smp refuses sizes not divisible by 32 with a RuntimeError
+        print(f'{name}: no whole-image time ({str(e).splitlines()[0]})')
         return False
     return True
 
