@@ -36,6 +36,7 @@ from mmcv.config import Config  # noqa: E402
 from mmseg.apis.test import single_gpu_test  # noqa: E402
 from mmseg.apis.testing import build_test_loader, build_test_model  # noqa: E402
 from mmseg.apis.train import wrap_model  # noqa: E402
+from mmseg.utils.provenance import provenance_record  # noqa: E402
 
 DEFAULT_CONFIG = 'configs/unet++/unet++_r34_256x256_40k_hrf.py'
 MB = 1024 ** 2
@@ -150,6 +151,7 @@ def main(argv=None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     result = measure(args.config, tuple(args.size), args.window_batch, args.checkpoint)
+    result['provenance'] = provenance_record(config_file=args.config)
     for key, value in result.items():
         print(f'{key:34s} {value}')
     if args.json:

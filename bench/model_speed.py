@@ -41,6 +41,7 @@ from mmcv.fileio import dump  # noqa: E402
 from mmseg.models import EncoderDecoder, build_loss, build_segmentor  # noqa: E402
 from mmseg.models.acceleration import accelerate_segmentor  # noqa: E402
 from mmseg.utils.flops import CONVENTION as FLOP_CONVENTION, count_flops  # noqa: E402
+from mmseg.utils.provenance import provenance_record  # noqa: E402
 
 # a file, or a folder pattern of the U-Net family (skipped with a note when the checkout lacks it)
 DEFAULT_CONFIGS = ['configs/_base_/models/unet++_r34.py', 'configs/unet/*.py', 'configs/unet++/comparison/*.py']
@@ -374,7 +375,7 @@ def main(argv=None) -> None:
     for note in notes:
         print(f'note: {note}')
     if args.json:
-        dump(dict(setup=setup, configs={name: entry['config'] for name, entry in configs.items()}, results=results,
+        dump(dict(provenance=provenance_record(), setup=setup, configs={name: entry['config'] for name, entry in configs.items()}, results=results,
                   flops_convention=FLOP_CONVENTION, notes=notes), args.json, indent=2)
 
 

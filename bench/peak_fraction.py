@@ -33,6 +33,7 @@ from mmcv import Config  # noqa: E402
 from mmcv.fileio import dump  # noqa: E402
 from mmcv.runner.precision import BF16_CPU_FLAGS, cpu_flags  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
+from mmseg.utils.provenance import provenance_record  # noqa: E402
 
 
 def median_seconds(fn: Callable[[], None], repeats: int) -> float:
@@ -127,7 +128,7 @@ def main(argv=None) -> None:
     print(setup)
     print(table)
     if args.json:
-        dump(dict(setup=setup, step_gflop=step_flops / 1e9, rows=rows), args.json, indent=2)
+        dump(dict(provenance=provenance_record(config_file=args.config), setup=setup, step_gflop=step_flops / 1e9, rows=rows), args.json, indent=2)
 
 
 if __name__ == '__main__':

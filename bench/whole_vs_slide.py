@@ -33,6 +33,7 @@ from mmcv.fileio import dump, mkdir_or_exist  # noqa: E402
 from mmseg.apis import single_gpu_test  # noqa: E402
 from mmseg.apis.benchmark import device_name  # noqa: E402
 from mmseg.apis.testing import build_test_loader, build_test_model  # noqa: E402
+from mmseg.utils.provenance import provenance_record  # noqa: E402
 from mmseg.apis.train import wrap_model  # noqa: E402
 
 # (row label, key of dataset.evaluate) of the accuracy rows, in percent
@@ -147,7 +148,7 @@ def main(argv=None) -> None:
     if args.json:
         mkdir_or_exist(os.path.dirname(os.path.abspath(args.json)))
         slide, whole = results['slide'], results['whole']
-        dump(dict(setup=setup, results=results,
+        dump(dict(provenance=provenance_record(), setup=setup, results=results,
                   whole_vs_slide=dict(speedup=slide['seconds_per_image'] / whole['seconds_per_image'],
                                       **{f'{label} (pts)': whole[label] - slide[label] for label, _ in METRICS})),
              args.json)

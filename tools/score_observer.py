@@ -12,6 +12,7 @@ from mmcv.config import Config, DictAction  # noqa: E402
 from mmcv.fileio import dump  # noqa: E402
 from mmseg.apis.observer import score_second_observer  # noqa: E402
 from mmseg.apis.test_set import use_test_set  # noqa: E402
+from mmseg.utils.provenance import provenance_record  # noqa: E402
 
 
 def main(argv=None) -> None:
@@ -29,7 +30,8 @@ def main(argv=None) -> None:
     except (ValueError, FileNotFoundError) as e:
         sys.exit(f'error: {e}')
     if args.out:
-        dump(figures, args.out)
+        dump(dict(figures, provenance=provenance_record(cfg, config_file=args.config, test_set=args.test_set,
+                                                         cfg_options=args.cfg_options)), args.out)
 
 
 if __name__ == '__main__':

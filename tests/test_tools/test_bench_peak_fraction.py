@@ -23,6 +23,7 @@ def test_peak_fraction_reports_both_precisions(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert 'GFLOP per training step (2 FLOPs per multiply-add)' in printed and 'bf16 autocast' in printed
     figures = json.loads(out.read_text())
+    assert len(figures['provenance']['git']['commit']) == 40
     assert set(figures['rows']) == {'float32', 'bf16 autocast'} and figures['step_gflop'] > 0
     for row in figures['rows'].values():
         assert row['achieved_gflops'] > 0 and row['fraction_of_peak'] > 0

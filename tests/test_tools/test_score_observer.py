@@ -57,4 +57,6 @@ def test_cli_writes_json(retinal_tree, tmp_path):
     subprocess.run([sys.executable, osp.join(ROOT, 'tools', 'score_observer.py'),
                     osp.join(ROOT, 'configs', 'unet++', 'unet++_r34_8k_stare_cpu.py'), '--out', str(out),
                     '--cfg-options', f'data.test.data_root={root}'], check=True, cwd=ROOT, capture_output=True)
-    assert 0 < json.loads(out.read_text())['Dice.vessel'] < 1
+    written = json.loads(out.read_text())
+    assert 0 < written['Dice.vessel'] < 1
+    assert len(written['provenance']['git']['commit']) == 40  # a result names the commit that produced it
