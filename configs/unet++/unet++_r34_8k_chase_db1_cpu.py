@@ -1,8 +1,9 @@
 # CHASE_DB1 on a 2-core CPU: the DRIVE CPU recipe (AdamW lr 1e-3, weight decay 0.01, poly decay to 1e-6,
 # RandomRotate90 after the flip) at mmseg 0.x's CHASE_DB1 crops (128x128, batch 4) and slide windows (128,
 # stride 85), under AmpOptimizerHook dtype='auto': bf16 autocast where the CPU has AMX-BF16/AVX512-BF16 and it
-# measures faster (at 128x128 crops bf16 is 1.8x faster on such CPUs, at 64x64 only 1.15x, which is why this
-# recipe keeps mmseg's 128 crops), float32 elsewhere; the log says which. 8k iterations, evaluated at 4k and 8k.
+# measures faster (on a 2-core AMD EPYC with AVX512-BF16 the bf16 step was 1.53x faster at batch 8 of 128x128
+# and 1.41x at batch 4 of 64x64: results/bench/model_speed_*_epyc.json), float32 elsewhere; the log says which.
+# 8k iterations, evaluated at 4k and 8k.
 # Reproduce:
 #   python tools/convert_datasets/chase_db1.py CHASEDB1.zip -o data/CHASE_DB1
 #   python tools/train.py configs/unet++/unet++_r34_8k_chase_db1_cpu.py --seed 0
