@@ -133,8 +133,7 @@ def main(argv=None) -> None:
         for k, config in enumerate(configs):
             for seed in seeds:
                 suffix = f'/seed_{seed}' if len(seeds) > 1 else ''
-                run_dir = cv.fold_dir(k) + (f'/seed_{seed}' if len(seeds) > 1 else '')
-                runs.append((f'fold_{k}{suffix}', config, run_dir, seed))
+                runs.append((f'fold_{k}{suffix}', config, cv.fold_dir(k) + suffix, seed))
     evals = {}
     for run_name, config, run_dir, seed in runs:
         record = run_one(args, config, run_dir, seed)

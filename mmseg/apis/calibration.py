@@ -36,8 +36,8 @@ def f1_curve(vessel_counts: np.ndarray, background_counts: np.ndarray):
 
 def calibrate_threshold(cfg, checkpoint: str, split: str = 'train', bins: int = 1000) -> Dict[str, float]:
     """``{'value', 'f1', 'f1_at_0.5', 'source', 'images', 'bins'}`` for ``cfg``'s model with ``checkpoint``."""
-    if not isinstance(bins, int) or isinstance(bins, bool) or bins < 10:
-        raise ValueError(f'bins must be an int >= 10, got {bins!r}')
+    if not isinstance(bins, int) or isinstance(bins, bool) or bins < 10 or bins % 2:
+        raise ValueError(f'bins must be an even int >= 10 (0.5 must be a bin edge for the F1 at 0.5), got {bins!r}')
     if split not in ('train', 'val'):
         raise ValueError(f"split must be 'train' or 'val', got {split!r}")
     cfg = copy.deepcopy(cfg)

@@ -158,9 +158,9 @@ class CrossValidation:
                     f'{"training and validation splits pooled" if self.pool else "training split only"}), '
                     f'written by tools/cross_validate.py\n'
                     f'_base_ = {self.config!r}\n'
-                    f'data = dict(train={_py(dict(train, _delete_=True))},\n'
-                    f'            val={_py(dict(val, _delete_=True))},\n'
-                    f'            test={_py(dict(val, _delete_=True))})\n')
+                    f'data = dict(train={dict(train, _delete_=True)!r},\n'
+                    f'            val={dict(val, _delete_=True)!r},\n'
+                    f'            test={dict(val, _delete_=True)!r})\n')
             path = osp.join(self.fold_dir(k), 'config.py')
             mkdir_or_exist(self.fold_dir(k))
             with atomic_write(path) as f:
@@ -170,11 +170,6 @@ class CrossValidation:
         with atomic_write(osp.join(self.work_dir, 'folds', 'folds.json')) as f:
             json.dump(dict(config=self.config, pool=self.pool, split_seed=self.split_seed, folds=listing), f, indent=2)
         return paths
-
-
-def _py(value) -> str:
-    """``value`` as Python source (configs are Python files)."""
-    return repr(value)
 
 
 def _finite(values: Sequence[float]) -> List[float]:

@@ -8,7 +8,7 @@ from torch.utils.data import Dataset
 from mmcv.fileio import scandir
 from mmcv.image import imread, imwrite
 from mmcv.logging import print_log
-from mmseg.core.evaluation.metrics import (METRICS, check_eval_options, confusion_matrix, pre_eval_to_metrics,
+from mmseg.core.evaluation.metrics import (check_eval_options, check_metrics, confusion_matrix, pre_eval_to_metrics,
                                            total_area_to_metrics)
 from mmseg.core.evaluation.per_image import per_image_metrics
 from mmseg.core.evaluation.report import class_table, fov_table, summary_table
@@ -226,10 +226,7 @@ class CustomDataset(Dataset):
         Prints the same as percent tables. ``kwargs`` are evaluation options (``beta`` of mFscore); an
         unknown one is an error (see :func:`~mmseg.core.evaluation.metrics.check_eval_options`).
         """
-        metrics = [metric] if isinstance(metric, str) else list(metric)
-        unknown = [m for m in metrics if m not in METRICS]
-        if unknown:
-            raise KeyError(f'metric {unknown} is not supported; choose from {list(METRICS)}')
+        metrics = check_metrics(metric)
         options = check_eval_options(kwargs, metrics)  # beta for mFscore; anything else is refused
         records = self.eval_records(results, gt_seg_maps)
         ret_metrics = pre_eval_to_metrics(records, metrics, beta=options['beta'])
@@ -271,10 +268,7 @@ class CustomDataset(Dataset):
     def metric_keys(self, metric: Union[str, Sequence[str]] = 'mIoU', **kwargs) -> List[str]:
         """The keys :meth:`evaluate` returns for ``metric``, scoring nothing (to check
         ``evaluation.save_best`` before training starts). FOV keys come with ``fov_dir``."""
-        metrics = [metric] if isinstance(metric, str) else list(metric)
-        unknown = [m for m in metrics if m not in METRICS]
-        if unknown:
-            raise KeyError(f'metric {unknown} is not supported; choose from {list(METRICS)}')
+        metrics = check_metrics(metric)
         ones = np.ones(len(self.CLASSES))
         per_class = [key for key in total_area_to_metrics(ones, ones, ones, ones, metrics=metrics) if key != 'aAcc']
         keys = ['aAcc'] + [f'm{key}' for key in per_class]

@@ -115,11 +115,12 @@ def check_eval_options(options: Dict[str, Any], metrics: Sequence[str], metrics_
     return dict(options, beta=beta)
 
 
-def _check_metrics(metrics: Union[str, Sequence[str]]) -> List[str]:
+def check_metrics(metrics: Union[str, Sequence[str]]) -> List[str]:
+    """``metrics`` as a list, refused (KeyError) if it names a metric that is not supported."""
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
-        raise KeyError(f'metrics {unknown} are not supported; choose from {list(METRICS)}')
+        raise KeyError(f'metric {unknown} is not supported; choose from {list(METRICS)}')
     return metrics
 
 
@@ -129,7 +130,7 @@ def total_area_to_metrics(total_area_intersect, total_area_union, total_area_pre
     """'aAcc' (a float) and per-class arrays: 'IoU'/'Acc' (mIoU), 'Dice'/'Acc' (mDice),
     'Fscore'/'Precision'/'Recall' (mFscore). Classes absent from labels and predictions give NaN
     (or ``nan_to_num``)."""
-    metrics = _check_metrics(metrics)
+    metrics = check_metrics(metrics)
     with np.errstate(divide='ignore', invalid='ignore'):
         ret = OrderedDict(aAcc=np.asarray(total_area_intersect).sum() / np.asarray(total_area_label).sum())
         acc = total_area_intersect / total_area_label
