@@ -19,43 +19,23 @@ import copy
 import os
 import statistics
 import sys
-import time
 from typing import Dict, List
 
 import torch
 from prettytable import PrettyTable
-from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from mmcv.config import Config, DictAction  # noqa: E402
 from mmcv.fileio import dump, mkdir_or_exist  # noqa: E402
 from mmseg.apis import single_gpu_test  # noqa: E402
-from mmseg.apis.benchmark import device_name  # noqa: E402
+from mmseg.apis.benchmark import TimedModel, device_name  # noqa: E402
 from mmseg.apis.testing import build_test_loader, build_test_model  # noqa: E402
 from mmseg.utils.provenance import provenance_record  # noqa: E402
 from mmseg.apis.train import wrap_model  # noqa: E402
 
 # (row label, key of dataset.evaluate) of the accuracy rows, in percent
 METRICS = [('mDice', 'mDice'), ('vessel Dice', 'Dice.vessel'), ('FOV AUC', 'fov.AUC'), ('FOV F1', 'fov.F1')]
-
-
-class TimedModel(nn.Module):
-    """Calls ``model`` and keeps the wall time of each call (synchronised on CUDA)."""
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model = model
-        self.seconds: List[float] = []
-
-    def forward(self, **kwargs):
-        sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
-        sync()
-        start = time.perf_counter()
-        out = self.model(**kwargs)
-        sync()
-        self.seconds.append(time.perf_counter() - start)
-        return out
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -32,6 +32,24 @@ Logger = Union[logging.Logger, str, None]
 Record = Tuple[int, float, float]  # images of a step, seconds waiting for data, seconds computing
 
 
+class TimedModel(nn.Module):
+    """Calls ``model`` and keeps the wall time of each call (synchronised on CUDA)."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+        self.seconds: List[float] = []
+
+    def forward(self, **kwargs):
+        sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
+        sync()
+        start = time.perf_counter()
+        out = self.model(**kwargs)
+        sync()
+        self.seconds.append(time.perf_counter() - start)
+        return out
+
+
 def device_name() -> str:
     """The GPU the run uses, or the CPU model and the number of torch threads."""
     if torch.cuda.is_available():

@@ -1,4 +1,5 @@
 """CustomDataset: images and label maps in two folders, matched by file name, evaluated per image."""
+import math
 import os.path as osp
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
@@ -230,23 +231,18 @@ class CustomDataset(Dataset):
         options = check_eval_options(kwargs, metrics)  # beta for mFscore; anything else is refused
         records = self.eval_records(results, gt_seg_maps)
         ret_metrics = pre_eval_to_metrics(records, metrics, beta=options['beta'])
-        summary = {'aAcc': float(ret_metrics.pop('aAcc'))}
-        with np.errstate(invalid='ignore'):
-            summary.update((f'm{key}', float(np.nanmean(values))) for key, values in ret_metrics.items())
-        print_log('per class results:\n' + class_table(ret_metrics, self.CLASSES).get_string(), logger)
-        print_log('Summary:\n' + summary_table(summary).get_string(), logger)
-        eval_results = dict(summary)
-        for key, values in ret_metrics.items():
-            eval_results.update((f'{key}.{name}', float(v)) for name, v in zip(self.CLASSES, values))
         fov_records = [r['fov'] for r in records if isinstance(r, dict) and 'fov' in r]
-        if fov_records:
-            fov = fov_metrics(fov_records)
+        fov = fov_metrics(fov_records) if fov_records else None
+        eval_results = flat_results(ret_metrics, self.CLASSES, fov)
+        print_log('per class results:\n' + class_table(ret_metrics, self.CLASSES).get_string(), logger)
+        summary = {key: value for key, value in eval_results.items() if '.' not in key}  # aAcc and the means
+        print_log('Summary:\n' + summary_table(summary).get_string(), logger)
+        if fov is not None:
             note = None if not np.isnan(fov['AUC']) else (
                 'AUC is NaN: it needs vessel probabilities (SegResults with prob, i.e. test with '
                 'return_prob=True); these results are label maps only.')
             print_log(f'Vessel metrics inside the FOV masks ({self.CLASSES[1]!r} vs the rest):\n'
                       + fov_table(fov, note, counts=COUNT_KEYS), logger)
-            eval_results.update((f'fov.{key}', value) for key, value in fov.items())
         return eval_results
 
     def eval_records(self, results: list, gt_seg_maps: Optional[Sequence[np.ndarray]] = None) -> list:
@@ -268,14 +264,10 @@ class CustomDataset(Dataset):
     def metric_keys(self, metric: Union[str, Sequence[str]] = 'mIoU', **kwargs) -> List[str]:
         """The keys :meth:`evaluate` returns for ``metric``, scoring nothing (to check
         ``evaluation.save_best`` before training starts). FOV keys come with ``fov_dir``."""
-        metrics = check_metrics(metric)
         ones = np.ones(len(self.CLASSES))
-        per_class = [key for key in total_area_to_metrics(ones, ones, ones, ones, metrics=metrics) if key != 'aAcc']
-        keys = ['aAcc'] + [f'm{key}' for key in per_class]
-        keys += [f'{key}.{name}' for key in per_class for name in self.CLASSES]
-        if self.fov_dir is not None:
-            keys += [f'fov.{key}' for key in FOV_KEYS]
-        return keys
+        ret_metrics = total_area_to_metrics(ones, ones, ones, ones, metrics=check_metrics(metric))
+        fov = dict.fromkeys(FOV_KEYS, math.nan) if self.fov_dir is not None else None
+        return list(flat_results(ret_metrics, self.CLASSES, fov))
 
     def format_results(self, results: List[Prediction], imgfile_prefix: str, indices: Optional[List[int]] = None,
                        **kwargs) -> List[str]:
@@ -294,6 +286,22 @@ class CustomDataset(Dataset):
         return (f'{self.__class__.__name__}(num_images={len(self)}, img_dir={self.img_dir!r}, '
                 f'ann_dir={self.ann_dir!r}, fov_dir={self.fov_dir!r}, test_mode={self.test_mode}, '
                 f'classes={self.CLASSES})')
+
+
+def flat_results(ret_metrics: Dict[str, Any], classes: Sequence[str],
+                 fov: Optional[Dict[str, float]] = None) -> Dict[str, float]:
+    """The flat dict that :meth:`CustomDataset.evaluate` returns (and :meth:`~CustomDataset.metric_keys` names):
+    'aAcc', the class mean of each metric ('mDice', ...), each class's value ('Dice.vessel', ...) and the FOV
+    metrics as 'fov.<key>'. ``ret_metrics`` is :func:`pre_eval_to_metrics`'s output (per-class arrays)."""
+    per_class = {key: values for key, values in ret_metrics.items() if key != 'aAcc'}
+    results = {'aAcc': float(ret_metrics['aAcc'])}
+    with np.errstate(invalid='ignore'):
+        results.update((f'm{key}', float(np.nanmean(values))) for key, values in per_class.items())
+    for key, values in per_class.items():
+        results.update((f'{key}.{name}', float(v)) for name, v in zip(classes, values))
+    if fov is not None:
+        results.update((f'fov.{key}', value) for key, value in fov.items())
+    return results
 
 
 def _is_record(result: Any) -> bool:
