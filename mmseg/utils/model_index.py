@@ -19,6 +19,7 @@ import yaml
 
 from mmcv.config import Config
 from mmcv.version import PROJECT_ROOT
+from mmseg.core.evaluation.vessel_metrics import COUNT_KEYS
 
 SOURCES = osp.join('results', 'sources.yml')
 METAFILE = 'metafile.yml'
@@ -70,8 +71,19 @@ def percent(value: Any) -> Optional[float]:
     return None if math.isnan(value) else round(100 * value, 2)
 
 
+def mean_count(value: Any) -> Optional[float]:
+    """A per-image mean count (connected components) as it is, two decimals (None for NaN)."""
+    value = float(value)
+    return None if math.isnan(value) else round(value, 2)
+
+
+# fov.components_pred / _label: mean connected components per image, counts rather than 0..1 fractions
+COUNT_METRICS = frozenset(f'fov.{key}' for key in COUNT_KEYS)
+
+
 def metrics_of(record: dict) -> Dict[str, Optional[float]]:
-    return {k: percent(v) for k, v in record.items()
+    """The record's metrics as the index shows them: fractions in percent, component counts as they are."""
+    return {k: (mean_count if k in COUNT_METRICS else percent)(v) for k, v in record.items()
             if k not in NOT_METRICS and isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 

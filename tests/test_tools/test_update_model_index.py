@@ -211,3 +211,12 @@ def test_commits_come_from_git_and_new_files_are_uncommitted(tiny, tool):
     assert tool(tiny, '--check') == 1  # the index now lags behind git: regenerate it
     tool(tiny)
     assert index_of(tiny)['Models'][0]['Results'][0]['Committed In'] == git(tiny, 'rev-parse', 'HEAD')
+
+
+def test_component_counts_are_not_shown_as_percent():
+    """fov.components_* are mean counts per image: shown as they are, while fractions become percent."""
+    from mmseg.utils.model_index import metrics_of
+    shown = metrics_of({'mDice': 0.87654, 'fov.clDice': 0.5, 'fov.components_pred': 103.125,
+                        'fov.components_label': 2.0, 'fov.AUC': float('nan')})
+    assert shown == {'mDice': 87.65, 'fov.clDice': 50.0, 'fov.components_pred': 103.12,
+                     'fov.components_label': 2.0, 'fov.AUC': None}
