@@ -7,7 +7,8 @@
 # tree, and a test image costs 4x fewer windows.
 # Reproduce:
 #   python tools/convert_datasets/hrf.py healthy.zip healthy_manualsegm.zip glaucoma.zip \
-#       glaucoma_manualsegm.zip diabetic_retinopathy.zip diabetic_retinopathy_manualsegm.zip -o data/HRF
+#       glaucoma_manualsegm.zip diabetic_retinopathy.zip diabetic_retinopathy_manualsegm.zip -o data/HRF \
+#       --fov-masks healthy_fovmask.zip glaucoma_fovmask.zip diabetic_retinopathy_fovmask.zip  (official FOV masks)
 #   python tools/train.py configs/unet++/unet++_r34_8k_hrf_cpu_half.py --seed 0
 # Not run yet: no figure of it is claimed anywhere.
 _base_ = [
