@@ -2,7 +2,8 @@
 
 Several seeds per side: --a A1.json A2.json --b B1.json B2.json (per-image values are averaged over a side's
 files first). Prints B - A: mean, median, spread, a bootstrap 95% interval of the mean and a Wilcoxon
-signed-rank test; --out writes the same as JSON.
+signed-rank test, and with several files the seed spread and Welch's t-test over the seed means; --out writes
+the same as JSON.
 """
 import argparse
 import os.path as osp

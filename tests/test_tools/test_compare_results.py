@@ -73,6 +73,32 @@ def test_several_seeds_per_side_are_averaged_per_image_first(compare, tmp_path, 
     assert result['per_image'][0]['a'] == pytest.approx(BASE[0] + 0.005)
     out = capsys.readouterr().out
     assert 'Each file (seed) over the images' in out and 'b2.json' in out
+    # seed level: A's seed means differ by 0.01, B's by 0.02 each; Welch's t-test as scipy computes it
+    from scipy import stats
+    seeds = result['seeds']
+    expected = stats.ttest_ind([BASE.mean() + 0.03 + s * 0.02 for s in range(3)],
+                               [BASE.mean() + s * 0.01 for s in range(2)], equal_var=False)
+    assert seeds['welch_p_value'] == pytest.approx(expected.pvalue) and seeds['welch_statistic'] > 0
+    assert seeds['seed_spread'] == pytest.approx(0.02) and seeds['exceeds_seed_spread'] is True
+    assert 'the mean difference exceeds it; Welch t-test over the seed means' in out
+
+
+def test_a_gain_within_the_seed_spread_is_flagged(compare, tmp_path, capsys):
+    """Per image B wins everywhere, but retraining moves each side's mean by more than the gain."""
+    a = [eval_json(tmp_path / f'a{s}.json', BASE + d) for s, d in enumerate((0.0, 0.04, -0.04))]
+    b = [eval_json(tmp_path / f'b{s}.json', BASE + 0.01 + d) for s, d in enumerate((0.03, -0.03, 0.0))]
+    compare(['--a', *a, '--b', *b, '--out', str(tmp_path / 'cmp.json')])
+    result = load(tmp_path / 'cmp.json')
+    assert result['difference']['b_higher'] == NUM_IMAGES  # the per-image test alone would call it a win
+    assert result['seeds']['exceeds_seed_spread'] is False and result['seeds']['welch_p_value'] > 0.5
+    assert 'does not exceed it' in capsys.readouterr().out
+
+
+def test_one_file_per_side_has_no_seed_level_test(compare, tmp_path):
+    a, b = eval_json(tmp_path / 'a.json', BASE), eval_json(tmp_path / 'b.json', BASE + 0.01)
+    compare([a, b, '--out', str(tmp_path / 'cmp.json')])
+    assert load(tmp_path / 'cmp.json')['seeds'] == {'seed_spread': None, 'exceeds_seed_spread': None,
+                                                    'welch_statistic': None, 'welch_p_value': None}
 
 
 def test_other_metric_and_nan_images_left_out(compare, tmp_path):

@@ -87,6 +87,24 @@ def signed_rank_test(diff: np.ndarray) -> Dict[str, float]:
     return {'statistic': float(result.statistic), 'p_value': float(result.pvalue)}
 
 
+def seed_level_test(seed_means_a: Sequence[float], seed_means_b: Sequence[float]) -> Dict[str, Any]:
+    """Training-run variation: Welch's t-test of the two sides' seed means (each file's mean over the images;
+    ``scipy.stats.ttest_ind``, unequal variances, two-sided) where both sides have 2+ files, and whether the
+    mean difference exceeds the larger seed spread (std of the seed means) -- a win smaller than the spread of
+    the seeds is not one. The per-image Wilcoxon test says whether B beats A on these images with these trained
+    models; this one says whether retraining would likely keep the order."""
+    a, b = np.asarray(seed_means_a, dtype=np.float64), np.asarray(seed_means_b, dtype=np.float64)
+    spread = max(_std(a), _std(b)) if max(len(a), len(b)) > 1 else math.nan
+    record: Dict[str, Any] = {'seed_spread': None if math.isnan(spread) else spread,
+                              'exceeds_seed_spread': None if math.isnan(spread) else
+                              bool(abs(b.mean() - a.mean()) > spread),
+                              'welch_statistic': None, 'welch_p_value': None}
+    if len(a) >= 2 and len(b) >= 2 and (np.ptp(a) > 0 or np.ptp(b) > 0):
+        result = stats.ttest_ind(b, a, equal_var=False)
+        record.update(welch_statistic=float(result.statistic), welch_p_value=float(result.pvalue))
+    return record
+
+
 def compare_evaluations(a: Sequence[Evaluation], b: Sequence[Evaluation], metric: str = DEFAULT_METRIC,
                         n_resamples: int = 9999, seed: int = 0) -> Dict[str, Any]:
     """Compare side B with side A on ``metric`` image by image (differences B - A).
@@ -96,6 +114,7 @@ def compare_evaluations(a: Sequence[Evaluation], b: Sequence[Evaluation], metric
     of the per-image values (each the mean over the side's files), ``seed_means`` (each file's mean over the
     images) and ``seed_std``; ``difference``: mean, median, std, ``ci95`` (bootstrap of the mean), the
     Wilcoxon ``statistic`` and ``p_value``, and how many images B scores higher, lower or the same;
+    ``seeds``: :func:`seed_level_test` of the sides' seed means (with one file per side: no spread, no test);
     ``per_image``: image, a, b, difference.
     """
     if not a or not b:
@@ -115,7 +134,7 @@ def compare_evaluations(a: Sequence[Evaluation], b: Sequence[Evaluation], metric
                   'ci95': mean_interval(diff, n_resamples, seed), **signed_rank_test(diff),
                   'b_higher': int((diff > 0).sum()), 'b_lower': int((diff < 0).sum()), 'same': int((diff == 0).sum())}
     return {'metric': metric, 'images': len(images), 'left_out': left_out, 'a': side_a, 'b': side_b,
-            'difference': difference, 'bootstrap': {'n_resamples': n_resamples, 'seed': seed, 'method': 'BCa'},
+            'difference': difference, 'seeds': seed_level_test(side_a['seed_means'], side_b['seed_means']), 'bootstrap': {'n_resamples': n_resamples, 'seed': seed, 'method': 'BCa'},
             'per_image': [{'image': name, 'a': float(va), 'b': float(vb), 'difference': float(d)}
                           for name, va, vb, d in zip(images, means_a, means_b, diff)]}
 
@@ -147,4 +166,13 @@ def comparison_tables(result: Dict[str, Any]) -> str:
             for file, mean in zip(result[side]['files'], result[side]['seed_means']):
                 seeds.add_row([side.upper(), file, _fmt(mean)])
         lines.append('Each file (seed) over the images:\n' + seeds.get_string())
+        level = result['seeds']
+        verdict = (f'seed spread (larger std of the seed means) {_fmt(level["seed_spread"])}: the mean difference '
+                   f'{"exceeds" if level["exceeds_seed_spread"] else "does not exceed"} it')
+        if level['welch_p_value'] is not None:
+            verdict += f'; Welch t-test over the seed means: t = {level["welch_statistic"]:.3g}, p = ' \
+                       f'{level["welch_p_value"]:.3g}'
+        else:
+            verdict += '; a seed-level test needs 2+ files on both sides'
+        lines.append(verdict)
     return '\n'.join(lines)
