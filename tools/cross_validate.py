@@ -25,8 +25,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from prettytable import PrettyTable  # noqa: E402
 
+from mmcv.config import Config  # noqa: E402
 from mmcv.fileio import atomic_write  # noqa: E402
 from mmseg.apis.cross_validation import CrossValidation, summarize  # noqa: E402
+from mmseg.utils.provenance import portable_path, provenance_record  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHOWN = ('mDice', 'Dice.vessel', 'fov.Se', 'fov.Sp', 'fov.AUC', 'fov.F1', 'fov.clDice')
@@ -144,8 +146,15 @@ def main(argv=None) -> None:
     summary = summarize(evals)
     text = report(summary)
     print(text)
+    protocol = ('seeds of the config\'s own split' if args.folds is None and not args.leave_one_out else
+                f'{"leave-one-out" if args.leave_one_out else f"{args.folds}-fold"} over the '
+                f'{"pooled training and validation splits" if args.pool else "training split"} '
+                f'(split seed {args.split_seed})')
+    weights = {run: (record.get('provenance') or {}).get('checkpoint') for run, record in evals.items()}
     with atomic_write(osp.join(work_dir, 'cv_report.json')) as f:
-        json.dump(dict(config=osp.abspath(args.config), seeds=seeds, **summary), f, indent=2)
+        json.dump(dict(config=portable_path(args.config), protocol=protocol, seeds=seeds,
+                       provenance=provenance_record(Config.fromfile(args.config), config_file=args.config), checkpoints=weights, **summary),
+                  f, indent=2)
     print(f'report: {osp.join(work_dir, "cv_report.json")}')
 
 

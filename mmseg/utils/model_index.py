@@ -87,6 +87,14 @@ def metrics_of(record: dict) -> Dict[str, Optional[float]]:
             if k not in NOT_METRICS and isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
+def cv_metrics(stats: Dict[str, dict]) -> Dict[str, Optional[float]]:
+    """A cross-validation report's metrics: each key's mean over the runs, and its spread over the runs (sample
+    std) as '<key>.std', shown as :func:`metrics_of` shows the key."""
+    means = metrics_of({key: value['mean'] for key, value in stats.items()})
+    spreads = metrics_of({key: value['std'] for key, value in stats.items()})
+    return {**means, **{f'{key}.std': value for key, value in spreads.items()}}
+
+
 def config_from_text(text: str) -> Config:
     with tempfile.TemporaryDirectory() as tmp:
         path = osp.join(tmp, 'recorded.py')
@@ -251,7 +259,12 @@ class FamilyIndexer:
         records = load_json_lines(path)
         result: Dict[str, Any] = {'Task': TASK}
         provenance = None
-        if len(records) > 1 or 'config' in records[0] and 'metric' not in records[0]:  # a training log
+        if len(records) == 1 and 'runs' in records[0] and 'stats' in records[0]:  # tools/cross_validate.py's report
+            record, kind, iteration = records[0], 'cv', None
+            metrics, provenance = cv_metrics(record['stats']), record.get('provenance')
+            dataset = None
+            test = entry.get('Test', record.get('protocol', 'cross-validation'))
+        elif len(records) > 1 or 'config' in records[0] and 'metric' not in records[0]:  # a training log
             vals = [r for r in records[1:] if r.get('mode') == 'val']
             iteration = entry.get('Iteration', vals[-1]['iter'] if vals else None)
             chosen = [r for r in vals if r['iter'] == iteration]

@@ -79,6 +79,9 @@ def test_two_folds_train_test_report_and_resume(cv_tool, tiny_config, tmp_path, 
     out = capsys.readouterr().out
     report = json.loads((tmp_path / 'cv_report.json').read_text())
     assert set(report['runs']) == {'fold_0', 'fold_1'} and len(report['per_image']) == 4
+    assert report['protocol'] == '2-fold over the pooled training and validation splits (split seed 0)'
+    assert report['provenance']['git']['commit'] and report['provenance']['config']['sha256']
+    assert all(len(report['checkpoints'][run]['sha256']) == 64 for run in ('fold_0', 'fold_1'))
     assert 'mean' in out and 'spread (std)' in out
     cv_tool.main(argv)  # finished folds are not trained again
     again = capsys.readouterr().out

@@ -220,3 +220,38 @@ def test_component_counts_are_not_shown_as_percent():
                         'fov.components_label': 2.0, 'fov.AUC': float('nan')})
     assert shown == {'mDice': 87.65, 'fov.clDice': 50.0, 'fov.components_pred': 103.12,
                      'fov.components_label': 2.0, 'fov.AUC': None}
+
+
+def test_a_cross_validation_report_gives_mean_and_spread(tiny, tool):
+    """tools/cross_validate.py's cv_report.json as a result: each metric's mean over the folds and '<key>.std'."""
+    family = tiny / 'configs' / 'tiny'
+    report = {'config': 'configs/tiny/tiny_model.py', 'protocol': '5-fold over the pooled training and validation '
+              'splits (split seed 0)', 'seeds': [0], 'provenance': provenance(),
+              'runs': {'fold_0': {'mDice': 0.8}, 'fold_1': {'mDice': 0.9}},
+              'stats': {'mDice': {'mean': 0.85, 'std': 0.0707107, 'min': 0.8, 'max': 0.9, 'n': 2},
+                        'fov.components_pred': {'mean': 40.5, 'std': 3.25, 'min': 38.2, 'max': 42.8, 'n': 2}},
+              'per_image': [], 'per_image_stats': {}}
+    (family / 'results' / 'tiny_cv.cv_report.json').write_text(json.dumps(report))
+    sources = SOURCES.replace('Tables:', '''- Name: tiny_cv
+  Config: configs/tiny/tiny_model.py
+  Results:
+  - File: tiny_cv.cv_report.json
+    Dataset: DRIVE
+Tables:''')
+    sources += '''- Name: cv
+  Columns:
+  - {Key: Row, Header: protocol}
+  - {Key: mdice, Header: mDice (mean / std over folds), Metrics: [mDice, mDice.std]}
+  Rows:
+  - Result: tiny_cv.cv_report.json
+    Row: 2 folds
+'''
+    (family / 'results' / 'sources.yml').write_text(sources)
+    (family / 'README.md').write_text(README + '\n<!-- model-index:cv start -->\n<!-- model-index:cv end -->\n')
+    assert tool(tiny) == 0
+    [cv] = [m for m in index_of(tiny)['Models'] if m['Name'] == 'tiny_cv']
+    [result] = cv['Results']
+    assert result['Metrics'] == {'mDice': 85.0, 'fov.components_pred': 40.5, 'mDice.std': 7.07,
+                                 'fov.components_pred.std': 3.25}
+    assert result['Test'] == report['protocol'] and result['Provenance'] == 'full'
+    assert '| 2 folds | 85.00 / 7.07 |' in (family / 'README.md').read_text()
