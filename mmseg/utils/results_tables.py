@@ -25,7 +25,7 @@ REGION = re.compile(r'<!-- model-index:(?P<name>[\w.+-]+) start -->(?P<body>.*?)
 MARKER = re.compile(r'<!-- model-index:([\w.+-]+) (start|end) -->')
 TABLE_KEYS = ('Name', 'Columns', 'Rows', 'Trajectory', 'Metrics', 'Iterations')
 COLUMN_KEYS = ('Header', 'Key', 'Metrics', 'From', 'Format')
-ROW_KEYS = ('Result', 'Results', 'Row', 'Bold', 'Blank', 'Cited', 'Pending', 'Source')
+ROW_KEYS = ('Result', 'Results', 'Row', 'Bold', 'Blank', 'Cited', 'Pending', 'Source', 'Suffix')
 HAND, CITED = '†', '‡'
 HAND_NOTE = (f'{HAND} recorded by hand when the run was made; no committed file holds it '
              '(the model index lists it under Hand-Recorded).')
@@ -90,7 +90,8 @@ class TableRenderer:
                 return self.hand(meta, 'Train Time', meta['Train Time'])
             seconds = meta.get('Logged Iteration Time (s)')
             return '' if seconds is None else f'{round(seconds / 60)} min of logged iterations'
-        metrics = column.get('Metrics') or [key]
+        # Suffix: read '<metric><suffix>' instead, e.g. '.std' for a cross-validation report's spread
+        metrics = [m + row.get('Suffix', '') for m in column.get('Metrics') or [key]]
         bold = row.get('Bold', [])
         parts = [(fmt(result['Metrics'].get(m)), key in bold or f'{key}:{m}' in bold) for m in metrics]
         missing = [m for m in metrics if m not in result['Metrics']]

@@ -241,10 +241,15 @@ Tables:''')
     sources += '''- Name: cv
   Columns:
   - {Key: Row, Header: protocol}
+  - {Key: mDice, Header: mDice}
   - {Key: mdice, Header: mDice (mean / std over folds), Metrics: [mDice, mDice.std]}
   Rows:
   - Result: tiny_cv.cv_report.json
     Row: 2 folds
+  - Result: tiny_cv.cv_report.json
+    Row: spread
+    Suffix: .std
+    Blank: [mdice]
 '''
     (family / 'results' / 'sources.yml').write_text(sources)
     (family / 'README.md').write_text(README + '\n<!-- model-index:cv start -->\n<!-- model-index:cv end -->\n')
@@ -254,4 +259,6 @@ Tables:''')
     assert result['Metrics'] == {'mDice': 85.0, 'fov.components_pred': 40.5, 'mDice.std': 7.07,
                                  'fov.components_pred.std': 3.25}
     assert result['Test'] == report['protocol'] and result['Provenance'] == 'full'
-    assert '| 2 folds | 85.00 / 7.07 |' in (family / 'README.md').read_text()
+    text = (family / 'README.md').read_text()
+    assert '| 2 folds | 85.00 | 85.00 / 7.07 |' in text
+    assert '| spread | 7.07 |  |' in text  # Suffix: the row reads mDice.std
