@@ -94,6 +94,15 @@ def test_a_gain_within_the_seed_spread_is_flagged(compare, tmp_path, capsys):
     assert 'does not exceed it' in capsys.readouterr().out
 
 
+def test_one_file_against_several_uses_the_spread_of_the_side_that_has_one(compare, tmp_path, capsys):
+    a = eval_json(tmp_path / 'a.json', BASE)
+    b = [eval_json(tmp_path / f'b{s}.json', BASE + 0.03 + s * 0.02) for s in range(3)]
+    compare(['--a', a, '--b', *b, '--out', str(tmp_path / 'cmp.json')])
+    seeds = load(tmp_path / 'cmp.json')['seeds']
+    assert seeds['seed_spread'] == pytest.approx(0.02) and seeds['exceeds_seed_spread'] is True
+    assert seeds['welch_p_value'] is None and 'needs 2+ files on both sides' in capsys.readouterr().out
+
+
 def test_one_file_per_side_has_no_seed_level_test(compare, tmp_path):
     a, b = eval_json(tmp_path / 'a.json', BASE), eval_json(tmp_path / 'b.json', BASE + 0.01)
     compare([a, b, '--out', str(tmp_path / 'cmp.json')])

@@ -94,7 +94,8 @@ def seed_level_test(seed_means_a: Sequence[float], seed_means_b: Sequence[float]
     the seeds is not one. The per-image Wilcoxon test says whether B beats A on these images with these trained
     models; this one says whether retraining would likely keep the order."""
     a, b = np.asarray(seed_means_a, dtype=np.float64), np.asarray(seed_means_b, dtype=np.float64)
-    spread = max(_std(a), _std(b)) if max(len(a), len(b)) > 1 else math.nan
+    spreads = [value for value in (_std(a), _std(b)) if not math.isnan(value)]  # a one-file side has none
+    spread = max(spreads) if spreads else math.nan
     record: Dict[str, Any] = {'seed_spread': None if math.isnan(spread) else spread,
                               'exceeds_seed_spread': None if math.isnan(spread) else
                               bool(abs(b.mean() - a.mean()) > spread),
