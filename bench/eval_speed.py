@@ -156,7 +156,8 @@ def main(argv=None) -> None:
             print(f'{name}: compiling failed, ran eagerly ({result["compile_failure"]})')
     if args.json:
         mkdir_or_exist(os.path.dirname(os.path.abspath(args.json)))
-        dump(dict(provenance=provenance_record(), setup=setup, command=' '.join(sys.argv), results=results), args.json)
+        dump(dict(provenance=provenance_record(cfg, config_file=args.config, checkpoint=args.checkpoint,
+                                             test_set=args.test_set), setup=setup, command=' '.join(sys.argv), results=results), args.json)
         print(f'figures written to {args.json}')
 
 

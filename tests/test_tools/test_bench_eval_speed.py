@@ -26,6 +26,7 @@ def test_variants_side_by_side_with_metric_differences(bench, tiny_config, tiny_
         assert row in printed
     report = json.loads(json_file.read_text())
     assert report['provenance']['git'] and report['command']
+    assert len(report['provenance']['checkpoint']['sha256']) == 64  # which weights were timed
     fp32, bf16, cl = (report['results'][name] for name in ('fp32', 'bf16', 'fp32+cl'))
     assert fp32['images'] == bf16['images'] == cl['images'] == 2
     assert fp32['test_cfg']['mode'] == 'whole' and 'autocast' not in fp32['test_cfg']
