@@ -56,3 +56,15 @@ def test_drive_model_scored_on_stare(load_tool, tiny_config, tiny_checkpoint, re
     assert record['cfg_options'] == {'data.test.data_root': osp.basename(stare)}
     metrics = record['metric']
     assert 0 <= metrics['mDice'] <= 1 and not np.isnan(metrics['fov.AUC'])  # FOV protocol on STARE's masks
+
+
+def test_hrf_half_is_hrf_inferred_at_half_scale(tiny_config):
+    full = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'datasets', 'hrf.py'))
+    cfg = use_test_set(Config.fromfile(tiny_config), osp.join(ROOT, 'configs', '_base_', 'datasets', 'hrf_half.py'))
+    half, whole = cfg.data.test, full.data.test
+    assert half.type == 'HRFDataset' and half.fov_dir == 'masks/validation'  # scored in the official FOV masks
+    (h, w), (full_h, full_w) = half.pipeline[1].img_scale, whole.pipeline[1].img_scale
+    assert (2 * h, 2 * w) == (full_h, full_w) == (2336, 3504)
+    # only the inference scale differs: predictions are resized back and scored at 3504x2336
+    assert [dict(t, img_scale=None) for t in half.pipeline] == [dict(t, img_scale=None) for t in whole.pipeline]
+    assert {k: v for k, v in half.items() if k != 'pipeline'} == {k: v for k, v in whole.items() if k != 'pipeline'}
