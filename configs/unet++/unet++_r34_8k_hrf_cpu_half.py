@@ -14,7 +14,7 @@ _base_ = [
     '../_base_/models/unet++_r34.py', '../_base_/datasets/hrf_half.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_40k.py'
 ]
-half_scale = (1168, 1752)
+half_scale = {{_base_.half_scale}}  # the inference scale of datasets/hrf_half.py
 crop_size = (128, 128)
 _sized = dict(Resize=dict(img_scale=half_scale), RandomCrop=dict(crop_size=crop_size), Pad=dict(size=crop_size))
 train_pipeline = [dict(t, **_sized.get(t['type'], {})) for t in {{_base_.train_pipeline}}]
